@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuse/main.c - the snapfs mount program: option parsing and thin FUSE
+ * low-level ops over src/fs.h. No store, repository or LMDB code here:
+ * each op decodes its arguments, calls one snapfs_* function and turns the
+ * result into a reply.
+ */
+#define FUSE_USE_VERSION 34
+
+#include "config.h"
+
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "log.h"
+
+#include "banned.h"
+
+/* Exit codes, documented in snapfs(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_REPO = 2,
+	EXIT_MOUNT = 3,
+};
+
+struct cli {
+	char *url;
+	char *repo;
+	unsigned cache_ttl;
+	int noverify;
+	int verbose;
+	int nonopt; /* positional arguments seen so far */
+};
+
+enum { KEY_HELP, KEY_VERSION };
+
+#define CLI_OPT(t, p) {t, offsetof(struct cli, p), 1}
+static const struct fuse_opt cli_opts[] = {
+	CLI_OPT("repo=%s", repo),
+	CLI_OPT("cache_ttl=%u", cache_ttl),
+	CLI_OPT("noverify", noverify),
+	CLI_OPT("verbose", verbose),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_END,
+};
+
+static void usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"usage: %s [options] REPOSITORY_URL MOUNTPOINT\n"
+		"\n"
+		"Mount a Doris/StarRocks backup repository read-only.\n"
+		"REPOSITORY_URL is file:///path or a plain path: the directory "
+		"holding\n"
+		"__palo_repository_<name>/ (or __starrocks_repository_<name>/), "
+		"or that\n"
+		"repository directory itself.\n"
+		"\n"
+		"options:\n"
+		"    -h, --help             print this help and exit\n"
+		"    -V, --version          print the version and exit\n"
+		"    -f                     stay in the foreground\n"
+		"    -d                     FUSE debug output (implies -f)\n"
+		"    -s                     single-threaded\n"
+		"    -o repo=NAME           repository to mount when the URL "
+		"holds several\n"
+		"    -o cache_ttl=SECONDS   re-list directories after this long "
+		"(default 10)\n"
+		"    -o noverify            don't MD5-check full reads\n"
+		"    -o verbose             log every repository access\n"
+		"    -o allow_other         let other users see the mount\n"
+		"    -o OPT[,OPT...]        other FUSE mount options\n"
+		"\n"
+		"exit status: 0 ok, 1 usage, 2 repository not usable, 3 mount "
+		"failed\n"
+		"See snapfs(1); after mounting, read MOUNTPOINT/README.\n",
+		prog);
+}
+
+static int cli_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct cli *c = data;
+
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		if (c->nonopt++ == 0) {
+			c->url = strdup(arg);
+			return 0; /* consumed: the rest is the mountpoint */
+		}
+		return 1;
+	case KEY_HELP:
+		usage(stdout, outargs->argv[0]);
+		exit(EXIT_OK);
+	case KEY_VERSION:
+		printf("snapfs %s (libfuse %s)\n", PACKAGE_VERSION,
+		       fuse_pkgversion());
+		exit(EXIT_OK);
+	default:
+		return 1;
+	}
+}
+
+/* ---- ops ------------------------------------------------------------- */
+
+static struct snapfs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* Keep each file's reads in order so a sequential pass can be
+	 * MD5-checked as it goes. */
+	conn->want &= ~FUSE_CAP_ASYNC_READ;
+}
+
+static void reply_entry(fuse_req_t req, struct snapfs *fs,
+			const struct stat *st)
+{
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = st->st_ino;
+	e.attr = *st;
+	e.attr_timeout = snapfs_ttl(fs);
+	e.entry_timeout = snapfs_ttl(fs);
+	fuse_reply_entry(req, &e);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct snapfs *fs = fs_of(req);
+	struct stat st;
+	int rc = snapfs_lookup(fs, parent, name, &st);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	reply_entry(req, fs, &st);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	/* Nodes live until unmount, so inode numbers stay stable. */
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct snapfs *fs = fs_of(req);
+	struct stat st;
+	int rc = snapfs_getattr(fs, ino, &st);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fuse_reply_attr(req, &st, snapfs_ttl(fs));
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	char buf[4096];
+	int rc = snapfs_readlink(fs_of(req), ino, buf, sizeof(buf));
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fuse_reply_readlink(req, buf);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct snapfs_dir *d;
+	int rc = snapfs_opendir(fs_of(req), ino, &d);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uintptr_t)d;
+	fuse_reply_open(req, fi);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+		       off_t off, struct fuse_file_info *fi)
+{
+	struct snapfs_dir *d = (struct snapfs_dir *)(uintptr_t)fi->fh;
+	size_t i, pos = 0, len, n = snapfs_dir_count(d);
+	struct stat st;
+	char *buf = malloc(size);
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (i = (size_t)off; i < n; i++) {
+		const char *name = snapfs_dir_entry(d, i, &st);
+
+		len = fuse_add_direntry(req, buf + pos, size - pos, name, &st,
+					(off_t)(i + 1));
+		if (len > size - pos)
+			break;
+		pos += len;
+	}
+	fuse_reply_buf(req, buf, pos);
+	free(buf);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	snapfs_releasedir((struct snapfs_dir *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct snapfs_file *f;
+	int rc = snapfs_open(fs_of(req), ino, fi->flags, &f);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uintptr_t)f;
+	fuse_reply_open(req, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct snapfs_file *f = (struct snapfs_file *)(uintptr_t)fi->fh;
+	char *buf = malloc(size ? size : 1);
+	size_t n;
+	int rc;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = snapfs_read(fs_of(req), f, buf, size, (uint64_t)off, &n);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, buf, n);
+	free(buf);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	snapfs_release(fs_of(req), (struct snapfs_file *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+	int rc = snapfs_statfs(fs_of(req), &sv);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fuse_reply_statfs(req, &sv);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	size_t len;
+	int rc;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = snapfs_getxattr(fs_of(req), ino, name, buf, size, &len);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else if (size == 0)
+		fuse_reply_xattr(req, len);
+	else
+		fuse_reply_buf(req, buf, len);
+	free(buf);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	size_t len;
+	int rc;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = snapfs_listxattr(fs_of(req), ino, buf, size, &len);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else if (size == 0)
+		fuse_reply_xattr(req, len);
+	else
+		fuse_reply_buf(req, buf, len);
+	free(buf);
+}
+
+/* Everything that would change the tree: the mount is read-only. */
+static void op_erofs_mkdir(fuse_req_t req, fuse_ino_t parent,
+			   const char *name, mode_t mode)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_name(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_mknod(fuse_req_t req, fuse_ino_t parent,
+			   const char *name, mode_t mode, dev_t rdev)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_symlink(fuse_req_t req, const char *link,
+			     fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_rename(fuse_req_t req, fuse_ino_t parent,
+			    const char *name, fuse_ino_t newparent,
+			    const char *newname, unsigned int flags)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+			  const char *newname)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_create(fuse_req_t req, fuse_ino_t parent,
+			    const char *name, mode_t mode,
+			    struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			     int to_set, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_setxattr(fuse_req_t req, fuse_ino_t ino,
+			      const char *name, const char *value, size_t size,
+			      int flags)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_removexattr(fuse_req_t req, fuse_ino_t ino,
+				 const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_erofs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+			   size_t size, off_t off, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static const struct fuse_lowlevel_ops snapfs_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.getattr = op_getattr,
+	.readlink = op_readlink,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.releasedir = op_releasedir,
+	.open = op_open,
+	.read = op_read,
+	.release = op_release,
+	.statfs = op_statfs,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.mkdir = op_erofs_mkdir,
+	.mknod = op_erofs_mknod,
+	.unlink = op_erofs_name,
+	.rmdir = op_erofs_name,
+	.symlink = op_erofs_symlink,
+	.rename = op_erofs_rename,
+	.link = op_erofs_link,
+	.create = op_erofs_create,
+	.setattr = op_erofs_setattr,
+	.setxattr = op_erofs_setxattr,
+	.removexattr = op_erofs_removexattr,
+	.write = op_erofs_write,
+};
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cmd = {0};
+	struct cli cli = {.cache_ttl = 10};
+	struct snapfs_opts o = {0};
+	struct fuse_session *se = NULL;
+	struct snapfs *fs = NULL;
+	char err[1024] = "", *abs_mnt = NULL;
+	int rc, status = EXIT_USAGE;
+
+	log_init(false, LOG_INFO);
+	if (fuse_opt_parse(&args, &cli, cli_opts, cli_proc) < 0)
+		goto out;
+	if (fuse_parse_cmdline(&args, &cmd) < 0)
+		goto out;
+	if (!cli.url || !cmd.mountpoint) {
+		fprintf(stderr,
+			"snapfs: %s\nusage: %s [options] REPOSITORY_URL "
+			"MOUNTPOINT (try --help)\n",
+			!cli.url ? "missing REPOSITORY_URL"
+				 : "missing MOUNTPOINT",
+			argv[0]);
+		goto out;
+	}
+	if (cli.verbose)
+		log_init(false, LOG_DEBUG);
+	/* The tree has no writable part yet: let the kernel say EROFS. */
+	if (fuse_opt_add_arg(&args, "-oro") < 0 ||
+	    fuse_opt_add_arg(&args, "-osubtype=snapfs") < 0)
+		goto out;
+
+	abs_mnt = realpath(cmd.mountpoint, NULL);
+	o.url = cli.url;
+	o.repo = cli.repo;
+	o.mountpoint = abs_mnt ? abs_mnt : cmd.mountpoint;
+	o.cache_ttl = cli.cache_ttl;
+	o.verify = !cli.noverify;
+	o.uid = getuid();
+	o.gid = getgid();
+	/* Find the repository before mounting, so errors reach the user. */
+	rc = snapfs_new(&o, err, sizeof(err), &fs);
+	if (rc < 0) {
+		fprintf(stderr, "snapfs: %s\n", err[0] ? err : strerror(-rc));
+		status = EXIT_REPO;
+		goto out;
+	}
+	status = EXIT_MOUNT;
+	se = fuse_session_new(&args, &snapfs_ops, sizeof(snapfs_ops), fs);
+	if (!se)
+		goto out;
+	if (fuse_set_signal_handlers(se) < 0)
+		goto out;
+	if (fuse_session_mount(se, cmd.mountpoint) < 0) {
+		fuse_remove_signal_handlers(se);
+		goto out;
+	}
+	if (fuse_daemonize(cmd.foreground) < 0)
+		goto unmount;
+	if (!cmd.foreground)
+		log_init(true, cli.verbose ? LOG_DEBUG : LOG_INFO);
+	if (cmd.singlethread) {
+		rc = fuse_session_loop(se);
+	} else {
+		struct fuse_loop_config lc = {
+			.clone_fd = cmd.clone_fd,
+			.max_idle_threads = cmd.max_idle_threads,
+		};
+		rc = fuse_session_loop_mt(se, &lc);
+	}
+	status = rc == 0 ? EXIT_OK : EXIT_MOUNT;
+unmount:
+	fuse_session_unmount(se);
+	fuse_remove_signal_handlers(se);
+out:
+	if (se)
+		fuse_session_destroy(se);
+	snapfs_free(fs);
+	free(cmd.mountpoint);
+	free(abs_mnt);
+	free(cli.url);
+	free(cli.repo);
+	fuse_opt_free_args(&args);
+	return status;
+}

@@ -1,0 +1,1422 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fs.c - the mount tree: nodes, lazy listings, reads with MD5 checks.
+ *
+ * Every name the kernel has seen is a struct node, created on first sight
+ * and kept until unmount, so inode numbers are stable (ino = index + 1 in
+ * fs->nodes). A directory's children are produced by a fill function for
+ * its kind; fills do store I/O without fs->lock held and then merge their
+ * result under the lock, matching existing children by name so a re-list
+ * keeps their inode numbers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fs.h"
+#include "hash.h"
+#include "jobinfo.h"
+#include "log.h"
+#include "repo.h"
+#include "store.h"
+
+#include "banned.h"
+
+enum node_kind {
+	N_ROOT,
+	N_TEXT,	     /* generated text: README, repository, status */
+	N_SNAPSHOTS, /* snapshots/ */
+	N_LABEL,     /* snapshots/<label>/ */
+	N_LINK,	     /* snapshots/<label>/latest */
+	N_TS,	     /* snapshots/<label>/<ts>/ */
+	N_OBJECT,    /* a stored object: info, meta, tablet file, raw file */
+	N_SNAP_TEXT, /* <ts>/status and <ts>/meta.json: need the meta */
+	N_DB,
+	N_TABLE,
+	N_PART,
+	N_INDEX,
+	N_TABLET,
+	N_RAW_DIR, /* raw/ and below: a key prefix */
+};
+
+/* A snapshot timestamp directory's lazily loaded state. */
+struct snap {
+	pthread_mutex_t lock;	 /* guards everything below */
+	struct repo_label *rl;	 /* shared, owned by fs->retired */
+	size_t ti;		 /* index in rl->ts */
+	struct repo_snapshot *s; /* NULL until loaded */
+	char *status;		 /* status file text, once the meta is read */
+	char *meta_json;
+	size_t meta_json_len;
+};
+
+struct node {
+	uint64_t ino;
+	struct node *parent;
+	char *name;
+	enum node_kind kind;
+	/* Attributes: set before the node is published, or under fs->lock. */
+	uint64_t size;
+	int64_t mtime;
+	bool ready; /* attributes known (lazy kinds compute them once) */
+	bool is_dir;
+	/* Children, sorted by name; guarded by fs->lock. */
+	struct node **kids;
+	size_t nkids;
+	bool listed;
+	time_t listed_at;
+	/* Kind-specific payload, set at creation and then read-only. */
+	char *key;		    /* object key / prefix / label dir */
+	char md5[MD5_HEX_LEN + 1];  /* "" if the name carries none */
+	bool missing;		    /* listed in the info, absent in store */
+	bool corrupt;		    /* failed an MD5 check (under lock) */
+	char *text;		    /* N_TEXT content, N_LINK target */
+	struct snap *snap;	    /* N_TS and everything below it */
+	const void *ref;	    /* jobinfo table/partition/index/tablet */
+	bool snap_text_is_meta;	    /* N_SNAP_TEXT: meta.json, else status */
+};
+
+struct snapfs {
+	struct store *st;
+	struct repo *repo;
+	struct snapfs_opts o;
+	char *url;
+	char *mountpoint;
+	time_t mounted_at;
+	pthread_mutex_t lock; /* guards nodes[], every node's kids, attrs,
+				 corrupt and retired[]; never held across
+				 store I/O; taken after snap->lock */
+	struct node **nodes;
+	size_t nnodes, cap;
+	struct repo_label **retired; /* labels replaced by a re-list */
+	size_t nretired;
+};
+
+struct snapfs_dir {
+	size_t n;
+	struct {
+		char *name;
+		uint64_t ino;
+		mode_t mode;
+	} *e;
+};
+
+struct snapfs_file {
+	struct node *node;
+	pthread_mutex_t lock; /* guards the fields below */
+	struct md5 *md5;      /* NULL once the pass is not sequential */
+	uint64_t next;	      /* offset the sequential pass has reached */
+};
+
+/* A child as a fill function describes it, before the merge. */
+struct proto {
+	char *name;
+	enum node_kind kind;
+	bool is_dir, ready, missing;
+	uint64_t size;
+	int64_t mtime;
+	char *key, *text;
+	char md5[MD5_HEX_LEN + 1];
+	struct snap *snap;
+	const void *ref;
+	bool snap_text_is_meta;
+};
+
+struct protolist {
+	struct proto *v;
+	size_t n, cap;
+};
+
+static struct proto *proto_add(struct protolist *pl, const char *name,
+			       enum node_kind kind)
+{
+	struct proto *p;
+
+	if (pl->n == pl->cap) {
+		size_t cap = pl->cap ? pl->cap * 2 : 16;
+		struct proto *v = realloc(pl->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		pl->v = v;
+		pl->cap = cap;
+	}
+	p = &pl->v[pl->n];
+	memset(p, 0, sizeof(*p));
+	p->name = strdup(name);
+	if (!p->name)
+		return NULL;
+	p->kind = kind;
+	p->ready = true;
+	pl->n++;
+	return p;
+}
+
+static void protolist_release(struct protolist *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++) {
+		free(pl->v[i].name);
+		free(pl->v[i].key);
+		free(pl->v[i].text);
+	}
+	free(pl->v);
+}
+
+static int node_cmp(const void *a, const void *b)
+{
+	const struct node *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static struct node *kid_find(const struct node *dir, const char *name)
+{
+	size_t lo = 0, hi = dir->nkids;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(name, dir->kids[mid]->name);
+
+		if (c == 0)
+			return dir->kids[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* Caller holds fs->lock. Takes ownership of p's strings on success. */
+static struct node *node_new_locked(struct snapfs *fs, struct node *parent,
+				    struct proto *p)
+{
+	struct node *n;
+
+	if (fs->nnodes == fs->cap) {
+		size_t cap = fs->cap ? fs->cap * 2 : 1024;
+		struct node **v = realloc(fs->nodes, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		fs->nodes = v;
+		fs->cap = cap;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->ino = fs->nnodes + 1;
+	n->parent = parent;
+	n->name = p->name;
+	n->kind = p->kind;
+	n->is_dir = p->is_dir;
+	n->ready = p->ready;
+	n->size = p->size;
+	n->mtime = p->mtime;
+	n->key = p->key;
+	n->text = p->text;
+	n->missing = p->missing;
+	memcpy(n->md5, p->md5, sizeof(n->md5));
+	n->snap = p->snap;
+	n->ref = p->ref;
+	n->snap_text_is_meta = p->snap_text_is_meta;
+	p->name = p->key = p->text = NULL;
+	fs->nodes[fs->nnodes++] = n;
+	return n;
+}
+
+/*
+ * Replace @dir's children with @pl, keeping the node (and inode number)
+ * of every name that was there before. Attributes of kept nodes are
+ * refreshed, except for lazily computed ones already known.
+ */
+static int merge(struct snapfs *fs, struct node *dir, struct protolist *pl)
+{
+	struct node **kids;
+	size_t i;
+	int rc = 0;
+
+	kids = calloc(pl->n ? pl->n : 1, sizeof(*kids));
+	if (!kids)
+		return -ENOMEM;
+	pthread_mutex_lock(&fs->lock);
+	for (i = 0; i < pl->n; i++) {
+		struct proto *p = &pl->v[i];
+		struct node *n = kid_find(dir, p->name);
+
+		if (n && n->kind == p->kind) {
+			if (p->ready && n->kind != N_TS) {
+				n->size = p->size;
+				n->mtime = p->mtime;
+			}
+			if (p->kind == N_TEXT || p->kind == N_LINK) {
+				free(n->text);
+				n->text = p->text;
+				p->text = NULL;
+			}
+			kids[i] = n;
+			continue;
+		}
+		n = node_new_locked(fs, dir, p);
+		if (!n) {
+			rc = -ENOMEM;
+			break;
+		}
+		kids[i] = n;
+	}
+	if (rc == 0) {
+		qsort(kids, pl->n, sizeof(*kids), node_cmp);
+		free(dir->kids);
+		dir->kids = kids;
+		dir->nkids = pl->n;
+		dir->listed = true;
+		dir->listed_at = time(NULL);
+		kids = NULL;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	free(kids);
+	return rc;
+}
+
+/* ---- generated text --------------------------------------------------- */
+
+static char *text_printf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static char *text_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static struct proto *proto_text(struct protolist *pl, const char *name,
+				char *text, int64_t mtime)
+{
+	struct proto *p;
+
+	if (!text)
+		return NULL;
+	p = proto_add(pl, name, N_TEXT);
+	if (!p) {
+		free(text);
+		return NULL;
+	}
+	p->text = text;
+	p->size = strlen(text);
+	p->mtime = mtime;
+	return p;
+}
+
+static char *readme_text(struct snapfs *fs)
+{
+	const char *mnt = fs->mountpoint ? fs->mountpoint : "MNT";
+
+	return text_printf(
+		"snapfs: %s backup repository \"%s\"\n"
+		"mounted from %s (read-only)\n"
+		"\n"
+		"What is here\n"
+		"  snapshots/<label>/<timestamp>/   one directory per backup "
+		"snapshot\n"
+		"      info                         the __info_ job-info "
+		"object, byte for byte\n"
+		"      meta                         the __meta object, byte "
+		"for byte\n"
+		"      meta.json                    the meta decoded, or why "
+		"it cannot be\n"
+		"      status                       OK, or why the snapshot "
+		"is incomplete/invalid\n"
+		"      <db>/<table>/<partition>/<index>/<tablet_id>/<file>\n"
+		"                                   the data files, without "
+		"their .<md5> suffix;\n"
+		"                                   the MD5 is in xattr "
+		"user.snapfs.md5\n"
+		"  snapshots/<label>/latest         symlink to the newest "
+		"complete timestamp\n"
+		"  snapshots/<label>/status         OK, or why the label has "
+		"no complete snapshot\n"
+		"  raw/                             the repository's objects "
+		"exactly as stored\n"
+		"  repository                       URL, flavor, name, "
+		"create_time\n"
+		"\n"
+		"Try\n"
+		"  ls %s/snapshots\n"
+		"  cat %s/snapshots/<label>/latest/status\n"
+		"  ls -R %s/snapshots/<label>/latest\n"
+		"  getfattr -n user.snapfs.md5 %s/snapshots/<label>/latest/"
+		"<db>/<table>/.../<file>\n"
+		"  rsync -a %s/snapshots/<label>/latest/ /path/to/copy/\n"
+		"  rsync -a %s/raw/ /path/to/repository-copy/\n"
+		"\n"
+		"Every full read is checked: a file whose content does not "
+		"match the MD5 in\n"
+		"its object name fails with EIO (Input/output error), and the "
+		"log names it.\n"
+		"Unmount with: fusermount3 -u %s\n"
+		"Manual: man snapfs\n",
+		repo_flavor(fs->repo) == REPO_FLAVOR_STARROCKS ? "StarRocks"
+							       : "Doris",
+		repo_name(fs->repo), fs->url, mnt, mnt, mnt, mnt, mnt, mnt,
+		mnt);
+}
+
+static char *repository_text(struct snapfs *fs)
+{
+	const char *ct = repo_create_time(fs->repo);
+
+	return text_printf("url: %s\nflavor: %s\nname: %s\ncreate_time: %s\n"
+			   "root: %s\n",
+			   fs->url, repo_flavor_name(repo_flavor(fs->repo)),
+			   repo_name(fs->repo), ct ? ct : "unknown",
+			   *repo_root(fs->repo) ? repo_root(fs->repo) : "/");
+}
+
+/* ---- snapshots -------------------------------------------------------- */
+
+static struct snap *snap_new(struct repo_label *rl, size_t ti)
+{
+	struct snap *sn = calloc(1, sizeof(*sn));
+
+	if (!sn)
+		return NULL;
+	pthread_mutex_init(&sn->lock, NULL);
+	sn->rl = rl;
+	sn->ti = ti;
+	return sn;
+}
+
+static void snap_free(struct snap *sn)
+{
+	if (!sn)
+		return;
+	pthread_mutex_destroy(&sn->lock);
+	repo_snapshot_free(sn->s);
+	free(sn->status);
+	free(sn->meta_json);
+	free(sn);
+}
+
+/* Load the info object once. Caller holds sn->lock. */
+static int snap_load_locked(struct snapfs *fs, struct snap *sn)
+{
+	if (sn->s)
+		return 0;
+	return repo_snapshot_load(fs->repo, sn->rl, &sn->rl->ts[sn->ti],
+				  &sn->s);
+}
+
+static int snap_load(struct snapfs *fs, struct snap *sn,
+		     struct repo_snapshot **out)
+{
+	int rc;
+
+	pthread_mutex_lock(&sn->lock);
+	rc = snap_load_locked(fs, sn);
+	pthread_mutex_unlock(&sn->lock);
+	if (rc == 0)
+		*out = sn->s; /* immutable once loaded */
+	return rc;
+}
+
+static char *fmt_time_ms(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%F %T UTC", &tm))
+		snprintf(buf, len, "%" PRId64, ms);
+	return buf;
+}
+
+/* Build status and meta.json together: both need the meta read once. */
+static int snap_texts_locked(struct snapfs *fs, struct snap *sn)
+{
+	struct repo_snapshot *s;
+	char *problem = NULL, *bad = NULL, when[64];
+	const char *verdict;
+	int rc;
+
+	if (sn->status)
+		return 0;
+	rc = snap_load_locked(fs, sn);
+	if (rc < 0)
+		return rc;
+	s = sn->s;
+	rc = repo_snapshot_meta_json(fs->repo, s, &problem, &sn->meta_json,
+				     &sn->meta_json_len);
+	if (rc < 0)
+		return rc;
+	verdict = s->verdict;
+	if (s->ok && problem) {
+		/* The meta broke an otherwise sound snapshot. */
+		bad = text_printf("INVALID: %s", problem);
+		if (!bad) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		verdict = bad;
+	}
+	if (s->ji)
+		sn->status = text_printf(
+			"%s\n"
+			"label: %s\ntimestamp: %s\ndatabase: %s\n"
+			"backup_time: %s\ncontent: %s\nbackup_result: %s\n"
+			"meta_version: %" PRId64 "\ntables: %zu\n"
+			"tablets: %zu\ninfo: %s\nmeta: %s\n",
+			verdict, s->label, s->ts, s->ji->database,
+			fmt_time_ms(s->ji->backup_time_ms, when, sizeof(when)),
+			s->ji->content, s->ji->backup_result,
+			s->ji->meta_version, s->ji->ntables,
+			jobinfo_tablet_count(s->ji), s->info_key,
+			s->meta_key ? s->meta_key : "(none)");
+	else
+		sn->status = text_printf("%s\nlabel: %s\ninfo: %s\n", verdict,
+					 s->label, s->info_key);
+	if (!sn->status)
+		rc = -ENOMEM;
+out:
+	free(bad);
+	free(problem);
+	if (rc < 0) {
+		free(sn->meta_json);
+		sn->meta_json = NULL;
+		free(sn->status);
+		sn->status = NULL;
+	}
+	return rc;
+}
+
+/* ---- fills: one per directory kind ------------------------------------ */
+
+static int fill_root(struct snapfs *fs, struct node *dir,
+		     struct protolist *pl)
+{
+	struct proto *p;
+
+	if (!proto_text(pl, "README", readme_text(fs), fs->mounted_at) ||
+	    !proto_text(pl, "repository", repository_text(fs),
+			fs->mounted_at))
+		return -ENOMEM;
+	p = proto_add(pl, "snapshots", N_SNAPSHOTS);
+	if (!p)
+		return -ENOMEM;
+	p->is_dir = true;
+	p->mtime = fs->mounted_at;
+	p = proto_add(pl, "raw", N_RAW_DIR);
+	if (!p || !(p->key = strdup(repo_root(fs->repo))))
+		return -ENOMEM;
+	p->is_dir = true;
+	p->mtime = fs->mounted_at;
+	return 0;
+}
+
+static int label_cb(const struct repo_label_ref *ref, void *arg)
+{
+	void **a = arg;
+	struct snapfs *fs = a[0];
+	struct protolist *pl = a[1];
+	struct proto *p;
+
+	/* An unsafe label is shown under its stored name, never hidden. */
+	p = proto_add(pl, ref->label ? ref->label : ref->dir, N_LABEL);
+	if (!p || !(p->key = strdup(ref->dir)))
+		return -ENOMEM;
+	p->is_dir = true;
+	p->mtime = fs->mounted_at;
+	return 0;
+}
+
+static int fill_snapshots(struct snapfs *fs, struct node *dir,
+			  struct protolist *pl)
+{
+	void *a[2] = {fs, pl};
+
+	return repo_list_labels(fs->repo, label_cb, a);
+}
+
+static void retire_label(struct snapfs *fs, struct repo_label *rl)
+{
+	struct repo_label **v;
+
+	pthread_mutex_lock(&fs->lock);
+	v = realloc(fs->retired, (fs->nretired + 1) * sizeof(*v));
+	if (v) {
+		fs->retired = v;
+		fs->retired[fs->nretired++] = rl;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	if (!v)
+		snap_log(LOG_ERR, "out of memory keeping label %s", rl->label);
+}
+
+static int fill_label(struct snapfs *fs, struct node *dir,
+		      struct protolist *pl)
+{
+	struct repo_label *rl = NULL;
+	const char *latest = NULL;
+	struct proto *p;
+	size_t i;
+	int rc;
+
+	rc = repo_label_load(fs->repo, dir->key, &rl);
+	if (rc < 0)
+		return rc;
+	/* Nodes keep pointers into rl: it lives until unmount. */
+	retire_label(fs, rl);
+	for (i = 0; i < rl->nts; i++) {
+		struct node *old;
+		struct snap *sn = NULL;
+
+		pthread_mutex_lock(&fs->lock);
+		old = kid_find(dir, rl->ts[i].name);
+		if (old && old->kind == N_TS)
+			sn = old->snap;
+		pthread_mutex_unlock(&fs->lock);
+		if (!sn) {
+			sn = snap_new(rl, i);
+			if (!sn)
+				return -ENOMEM;
+		}
+		p = proto_add(pl, rl->ts[i].name, N_TS);
+		if (!p) {
+			if (!old)
+				snap_free(sn);
+			return -ENOMEM;
+		}
+		p->snap = sn;
+		p->is_dir = true;
+		p->ready = false;
+		p->mtime = rl->ts[i].info_mtime;
+	}
+	/* latest: the newest timestamp whose snapshot is complete. */
+	for (i = pl->n; i-- > 0;) {
+		struct repo_snapshot *s;
+
+		if (snap_load(fs, pl->v[i].snap, &s) == 0 && s->ok) {
+			latest = pl->v[i].name;
+			break;
+		}
+	}
+	if (latest) {
+		p = proto_add(pl, "latest", N_LINK);
+		if (!p || !(p->text = strdup(latest)))
+			return -ENOMEM;
+		p->size = strlen(latest);
+		p->mtime = fs->mounted_at;
+	}
+	if (!proto_text(pl, "status",
+			text_printf("%s\nlabel: %s\ntimestamps: %zu\nlatest: "
+				    "%s\n",
+				    latest || rl->nts == 0
+					    ? rl->status
+					    : "INVALID: no timestamp holds a "
+					      "complete snapshot",
+				    rl->label, rl->nts,
+				    latest ? latest : "(none)"),
+			fs->mounted_at))
+		return -ENOMEM;
+	return 0;
+}
+
+static int fill_ts(struct snapfs *fs, struct node *dir, struct protolist *pl)
+{
+	struct repo_snapshot *s;
+	struct proto *p;
+	int rc;
+
+	rc = snap_load(fs, dir->snap, &s);
+	if (rc < 0)
+		return rc;
+	p = proto_add(pl, "info", N_OBJECT);
+	if (!p || !(p->key = strdup(s->info_key)))
+		return -ENOMEM;
+	p->size = s->info_size;
+	p->mtime = s->mtime;
+	if (md5_split_name(strrchr(s->info_key, '/') + 1, &(size_t){0}) == 0)
+		memcpy(p->md5, s->info_key + strlen(s->info_key) - MD5_HEX_LEN,
+		       MD5_HEX_LEN + 1);
+	p = proto_add(pl, "status", N_SNAP_TEXT);
+	if (!p)
+		return -ENOMEM;
+	p->snap = dir->snap;
+	p->ready = false;
+	p->mtime = s->mtime;
+	if (s->meta_key) {
+		p = proto_add(pl, "meta", N_OBJECT);
+		if (!p || !(p->key = strdup(s->meta_key)))
+			return -ENOMEM;
+		p->size = s->meta_size;
+		p->mtime = s->mtime;
+		memcpy(p->md5, s->meta_key + strlen(s->meta_key) - MD5_HEX_LEN,
+		       MD5_HEX_LEN + 1);
+	}
+	if (s->ji) {
+		p = proto_add(pl, "meta.json", N_SNAP_TEXT);
+		if (!p)
+			return -ENOMEM;
+		p->snap = dir->snap;
+		p->ready = false;
+		p->snap_text_is_meta = true;
+		p->mtime = s->mtime;
+		p = proto_add(pl, s->ji->database, N_DB);
+		if (!p)
+			return -ENOMEM;
+		p->is_dir = true;
+		p->snap = dir->snap;
+		p->mtime = s->mtime;
+	}
+	return 0;
+}
+
+/* Children of db/table/partition/index directories come from the info. */
+static int fill_info_level(struct snapfs *fs, struct node *dir,
+			   struct protolist *pl)
+{
+	const struct jobinfo *ji = dir->snap->s->ji;
+	int64_t mtime = dir->snap->s->mtime;
+	struct proto *p = NULL;
+	size_t i;
+	char idbuf[32];
+
+	switch (dir->kind) {
+	case N_DB:
+		for (i = 0; i < ji->ntables; i++) {
+			p = proto_add(pl, ji->tables[i].name, N_TABLE);
+			if (!p)
+				return -ENOMEM;
+			p->ref = &ji->tables[i];
+			p->is_dir = true;
+			p->snap = dir->snap;
+			p->mtime = mtime;
+		}
+		break;
+	case N_TABLE: {
+		const struct jobinfo_table *t = dir->ref;
+
+		for (i = 0; i < t->npartitions; i++) {
+			p = proto_add(pl, t->partitions[i].name, N_PART);
+			if (!p)
+				return -ENOMEM;
+			p->ref = &t->partitions[i];
+			p->is_dir = true;
+			p->snap = dir->snap;
+			p->mtime = mtime;
+		}
+		break;
+	}
+	case N_PART: {
+		const struct jobinfo_partition *pt = dir->ref;
+
+		for (i = 0; i < pt->nindexes; i++) {
+			p = proto_add(pl, pt->indexes[i].name, N_INDEX);
+			if (!p)
+				return -ENOMEM;
+			p->ref = &pt->indexes[i];
+			p->is_dir = true;
+			p->snap = dir->snap;
+			p->mtime = mtime;
+		}
+		break;
+	}
+	case N_INDEX: {
+		const struct jobinfo_index *ix = dir->ref;
+
+		for (i = 0; i < ix->ntablets; i++) {
+			snprintf(idbuf, sizeof(idbuf), "%" PRId64,
+				 ix->tablets[i].id);
+			p = proto_add(pl, idbuf, N_TABLET);
+			if (!p)
+				return -ENOMEM;
+			p->ref = &ix->tablets[i];
+			p->is_dir = true;
+			p->snap = dir->snap;
+			p->mtime = mtime;
+		}
+		break;
+	}
+	default:
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+static int fill_tablet(struct snapfs *fs, struct node *dir,
+		       struct protolist *pl)
+{
+	const struct jobinfo_tablet *tab = dir->ref;
+	const struct jobinfo_index *ix = dir->parent->ref;
+	const struct jobinfo_table *tbl = dir->parent->parent->parent->ref;
+	struct repo_file *files = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	rc = repo_tablet_files(fs->repo, dir->snap->s, tbl, ix, tab, &files,
+			       &n);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct proto *p = proto_add(pl, files[i].name, N_OBJECT);
+
+		if (!p) {
+			rc = -ENOMEM;
+			break;
+		}
+		p->key = files[i].key;
+		files[i].key = NULL;
+		p->size = files[i].size;
+		p->mtime = dir->snap->s->mtime;
+		p->missing = !files[i].present;
+		memcpy(p->md5, files[i].md5, sizeof(p->md5));
+		if (p->missing)
+			snap_log(LOG_WARNING,
+				 "%s: listed in %s but not in the repository",
+				 p->key, dir->snap->s->info_key);
+	}
+	repo_files_free(files, n);
+	return rc;
+}
+
+static int raw_cb(const struct store_entry *e, void *arg)
+{
+	void **a = arg;
+	struct protolist *pl = a[0];
+	size_t plen = *(size_t *)a[1];
+	const char *name = e->key + plen;
+	char *nm;
+	size_t lnlen;
+	struct proto *p;
+
+	nm = strndup(name, e->is_prefix ? strlen(name) - 1 : strlen(name));
+	if (!nm)
+		return -ENOMEM;
+	p = proto_add(pl, nm, e->is_prefix ? N_RAW_DIR : N_OBJECT);
+	free(nm);
+	if (!p || !(p->key = strdup(e->key)))
+		return -ENOMEM;
+	p->is_dir = e->is_prefix;
+	p->size = e->size;
+	p->mtime = e->mtime;
+	if (!e->is_prefix && md5_split_name(name, &lnlen) == 0)
+		memcpy(p->md5, name + lnlen + 1, sizeof(p->md5));
+	return 0;
+}
+
+static int fill_raw(struct snapfs *fs, struct node *dir,
+		    struct protolist *pl)
+{
+	size_t plen = strlen(dir->key);
+	void *a[2] = {pl, &plen};
+	int rc;
+
+	rc = store_list(fs->st, dir->key, "/", raw_cb, a);
+	if (rc == 0 && dir->mtime == 0)
+		dir->mtime = fs->mounted_at;
+	return rc;
+}
+
+/* Is the directory's listing due? Immutable snapshot levels never are. */
+static bool needs_fill(struct snapfs *fs, struct node *dir)
+{
+	bool due;
+
+	pthread_mutex_lock(&fs->lock);
+	due = !dir->listed;
+	if (!due && (dir->kind == N_SNAPSHOTS || dir->kind == N_LABEL ||
+		     dir->kind == N_RAW_DIR))
+		due = time(NULL) - dir->listed_at >= (time_t)fs->o.cache_ttl;
+	pthread_mutex_unlock(&fs->lock);
+	return due;
+}
+
+static int fill(struct snapfs *fs, struct node *dir)
+{
+	struct protolist pl = {0};
+	int rc;
+
+	if (!needs_fill(fs, dir))
+		return 0;
+	switch (dir->kind) {
+	case N_ROOT:
+		rc = fill_root(fs, dir, &pl);
+		break;
+	case N_SNAPSHOTS:
+		rc = fill_snapshots(fs, dir, &pl);
+		break;
+	case N_LABEL:
+		rc = fill_label(fs, dir, &pl);
+		break;
+	case N_TS:
+		rc = fill_ts(fs, dir, &pl);
+		break;
+	case N_DB:
+	case N_TABLE:
+	case N_PART:
+	case N_INDEX:
+		rc = fill_info_level(fs, dir, &pl);
+		break;
+	case N_TABLET:
+		rc = fill_tablet(fs, dir, &pl);
+		break;
+	case N_RAW_DIR:
+		rc = fill_raw(fs, dir, &pl);
+		break;
+	default:
+		rc = -ENOTDIR;
+		break;
+	}
+	if (rc == 0)
+		rc = merge(fs, dir, &pl);
+	else if (rc == -ENOENT && dir->kind == N_LABEL)
+		rc = merge(fs, dir, &pl); /* the label went away: empty */
+	protolist_release(&pl);
+	if (rc < 0 && rc != -ENOMEM && rc != -ENOTDIR) {
+		snap_log(LOG_ERR, "listing %s \"%s\": %s",
+			 dir->key ? dir->key : "directory", dir->name,
+			 strerror(-rc));
+		rc = -EIO;
+	}
+	return rc;
+}
+
+/* Compute the attributes of lazily sized nodes. */
+static int materialize(struct snapfs *fs, struct node *n)
+{
+	struct repo_snapshot *s;
+	int rc = 0;
+
+	if (n->ready)
+		return 0;
+	switch (n->kind) {
+	case N_TS:
+		rc = snap_load(fs, n->snap, &s);
+		if (rc == 0) {
+			pthread_mutex_lock(&fs->lock);
+			n->mtime = s->mtime;
+			n->ready = true;
+			pthread_mutex_unlock(&fs->lock);
+		}
+		break;
+	case N_SNAP_TEXT:
+		pthread_mutex_lock(&n->snap->lock);
+		rc = snap_texts_locked(fs, n->snap);
+		if (rc == 0) {
+			pthread_mutex_lock(&fs->lock);
+			n->size = n->snap_text_is_meta
+					  ? n->snap->meta_json_len
+					  : strlen(n->snap->status);
+			n->ready = true;
+			pthread_mutex_unlock(&fs->lock);
+		}
+		pthread_mutex_unlock(&n->snap->lock);
+		break;
+	default:
+		n->ready = true;
+		break;
+	}
+	return rc < 0 && rc != -ENOMEM ? -EIO : rc;
+}
+
+static struct node *node_get(struct snapfs *fs, uint64_t ino)
+{
+	struct node *n = NULL;
+
+	pthread_mutex_lock(&fs->lock);
+	if (ino >= 1 && ino <= fs->nnodes)
+		n = fs->nodes[ino - 1];
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+static void node_stat(struct snapfs *fs, struct node *n, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&fs->lock);
+	st->st_ino = n->ino;
+	if (n->is_dir) {
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+	} else if (n->kind == N_LINK) {
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+	} else {
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+	}
+	st->st_size = (off_t)n->size;
+	st->st_blksize = 128 * 1024;
+	st->st_blocks = (blkcnt_t)((n->size + 511) / 512);
+	st->st_mtim.tv_sec = n->mtime;
+	st->st_ctim.tv_sec = n->mtime;
+	st->st_atim.tv_sec = n->mtime;
+	st->st_uid = fs->o.uid;
+	st->st_gid = fs->o.gid;
+	pthread_mutex_unlock(&fs->lock);
+}
+
+/* ---- public API --------------------------------------------------------- */
+
+int snapfs_new(const struct snapfs_opts *o, char *err, size_t errlen,
+	       struct snapfs **out)
+{
+	struct snapfs *fs;
+	struct proto root = {.kind = N_ROOT, .is_dir = true, .ready = true};
+	int rc;
+
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	pthread_mutex_init(&fs->lock, NULL);
+	fs->o = *o;
+	fs->mounted_at = time(NULL);
+	fs->mountpoint = o->mountpoint ? strdup(o->mountpoint) : NULL;
+	rc = store_open(o->url, &fs->st);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", o->url,
+			 rc == -EPROTONOSUPPORT ? "unsupported URL scheme "
+						  "(supported: file://)"
+						: strerror(-rc));
+		goto out;
+	}
+	fs->url = strdup(fs->st->url);
+	rc = repo_open(fs->st, o->repo, err, errlen, &fs->repo);
+	if (rc < 0)
+		goto out;
+	root.name = strdup("");
+	root.mtime = fs->mounted_at;
+	if (!fs->url || !root.name) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&fs->lock);
+	if (!node_new_locked(fs, NULL, &root))
+		rc = -ENOMEM;
+	pthread_mutex_unlock(&fs->lock);
+	free(root.name);
+out:
+	if (rc < 0) {
+		snapfs_free(fs);
+		return rc;
+	}
+	*out = fs;
+	return 0;
+}
+
+void snapfs_free(struct snapfs *fs)
+{
+	size_t i;
+
+	if (!fs)
+		return;
+	for (i = 0; i < fs->nnodes; i++) {
+		struct node *n = fs->nodes[i];
+
+		if (n->kind == N_TS)
+			snap_free(n->snap);
+		free(n->name);
+		free(n->kids);
+		free(n->key);
+		free(n->text);
+		free(n);
+	}
+	free(fs->nodes);
+	for (i = 0; i < fs->nretired; i++)
+		repo_label_free(fs->retired[i]);
+	free(fs->retired);
+	repo_close(fs->repo);
+	store_close(fs->st);
+	pthread_mutex_destroy(&fs->lock);
+	free(fs->url);
+	free(fs->mountpoint);
+	free(fs);
+}
+
+double snapfs_ttl(const struct snapfs *fs)
+{
+	return fs->o.cache_ttl;
+}
+
+int snapfs_lookup(struct snapfs *fs, uint64_t parent, const char *name,
+		  struct stat *out)
+{
+	struct node *dir = node_get(fs, parent), *n;
+	int rc;
+
+	if (!dir)
+		return -ENOENT;
+	if (!dir->is_dir)
+		return -ENOTDIR;
+	rc = fill(fs, dir);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&fs->lock);
+	n = kid_find(dir, name);
+	pthread_mutex_unlock(&fs->lock);
+	if (!n)
+		return -ENOENT;
+	rc = materialize(fs, n);
+	if (rc < 0)
+		return rc;
+	node_stat(fs, n, out);
+	return 0;
+}
+
+int snapfs_getattr(struct snapfs *fs, uint64_t ino, struct stat *out)
+{
+	struct node *n = node_get(fs, ino);
+	int rc;
+
+	if (!n)
+		return -ENOENT;
+	rc = materialize(fs, n);
+	if (rc < 0)
+		return rc;
+	node_stat(fs, n, out);
+	return 0;
+}
+
+int snapfs_readlink(struct snapfs *fs, uint64_t ino, char *buf, size_t size)
+{
+	struct node *n = node_get(fs, ino);
+	int rc = 0;
+
+	if (!n)
+		return -ENOENT;
+	if (n->kind != N_LINK)
+		return -EINVAL;
+	pthread_mutex_lock(&fs->lock);
+	if (strlen(n->text) >= size)
+		rc = -ENAMETOOLONG;
+	else
+		memcpy(buf, n->text, strlen(n->text) + 1);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+int snapfs_opendir(struct snapfs *fs, uint64_t ino, struct snapfs_dir **out)
+{
+	struct node *dir = node_get(fs, ino);
+	struct snapfs_dir *d;
+	size_t i;
+	int rc;
+
+	if (!dir)
+		return -ENOENT;
+	if (!dir->is_dir)
+		return -ENOTDIR;
+	rc = fill(fs, dir);
+	if (rc < 0)
+		return rc;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	pthread_mutex_lock(&fs->lock);
+	d->e = calloc(dir->nkids + 2, sizeof(*d->e));
+	if (!d->e) {
+		rc = -ENOMEM;
+		goto unlock;
+	}
+	d->e[0].name = strdup(".");
+	d->e[0].ino = dir->ino;
+	d->e[0].mode = S_IFDIR;
+	d->e[1].name = strdup("..");
+	d->e[1].ino = dir->parent ? dir->parent->ino : dir->ino;
+	d->e[1].mode = S_IFDIR;
+	d->n = 2;
+	for (i = 0; i < dir->nkids; i++) {
+		struct node *k = dir->kids[i];
+
+		d->e[d->n].name = strdup(k->name);
+		d->e[d->n].ino = k->ino;
+		d->e[d->n].mode = k->is_dir		? S_IFDIR
+				  : k->kind == N_LINK ? S_IFLNK
+						      : S_IFREG;
+		d->n++;
+	}
+	for (i = 0; i < d->n; i++)
+		if (!d->e[i].name)
+			rc = -ENOMEM;
+unlock:
+	pthread_mutex_unlock(&fs->lock);
+	if (rc < 0) {
+		snapfs_releasedir(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+size_t snapfs_dir_count(const struct snapfs_dir *d)
+{
+	return d->n;
+}
+
+const char *snapfs_dir_entry(const struct snapfs_dir *d, size_t i,
+			     struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = d->e[i].ino;
+	st->st_mode = d->e[i].mode;
+	return d->e[i].name;
+}
+
+void snapfs_releasedir(struct snapfs_dir *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; d->e && i < d->n; i++)
+		free(d->e[i].name);
+	free(d->e);
+	free(d);
+}
+
+int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
+		struct snapfs_file **out)
+{
+	struct node *n = node_get(fs, ino);
+	struct snapfs_file *f;
+	bool bad;
+	int rc;
+
+	if (!n)
+		return -ENOENT;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		return -EROFS;
+	if (n->is_dir)
+		return -EISDIR;
+	rc = materialize(fs, n);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&fs->lock);
+	bad = n->corrupt;
+	pthread_mutex_unlock(&fs->lock);
+	if (bad || n->missing) {
+		snap_log(LOG_ERR, "open %s: object %s", n->key,
+			 bad ? "failed its MD5 check" : "is missing");
+		return -EIO;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->node = n;
+	pthread_mutex_init(&f->lock, NULL);
+	if (fs->o.verify && n->kind == N_OBJECT && n->md5[0]) {
+		rc = md5_new(&f->md5);
+		if (rc < 0) {
+			free(f);
+			return rc;
+		}
+	}
+	*out = f;
+	return 0;
+}
+
+/*
+ * Feed the MD5 of a sequential pass. Reads that overlap what was hashed
+ * hash only the new part; a read past the hashed end ends verification for
+ * this handle (the kernel's readahead is in order with async reads off).
+ * @return -EIO if this read completed the pass and the MD5 is wrong.
+ */
+static int verify_feed(struct snapfs *fs, struct snapfs_file *f,
+		       const char *buf, size_t n, uint64_t off)
+{
+	struct node *node = f->node;
+	char hex[MD5_HEX_LEN + 1];
+	int rc = 0;
+
+	pthread_mutex_lock(&f->lock);
+	if (!f->md5)
+		goto out;
+	if (off > f->next) {
+		md5_free(f->md5);
+		f->md5 = NULL;
+		goto out;
+	}
+	if (off + n > f->next) {
+		md5_update(f->md5, buf + (f->next - off),
+			   (size_t)(off + n - f->next));
+		f->next = off + n;
+	}
+	if (f->next < node->size && n > 0)
+		goto out;
+	if (f->next != node->size)
+		goto out; /* short object: store_read reported EOF early */
+	md5_final_hex(f->md5, hex);
+	md5_free(f->md5);
+	f->md5 = NULL;
+	if (strcmp(hex, node->md5) != 0) {
+		snap_log(LOG_ERR,
+			 "%s: content MD5 is %s, the name says %s: "
+			 "returning EIO",
+			 node->key, hex, node->md5);
+		pthread_mutex_lock(&fs->lock);
+		node->corrupt = true;
+		pthread_mutex_unlock(&fs->lock);
+		rc = -EIO;
+	}
+out:
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+int snapfs_read(struct snapfs *fs, struct snapfs_file *f, char *buf,
+		size_t size, uint64_t off, size_t *n)
+{
+	struct node *node = f->node;
+	const char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	switch (node->kind) {
+	case N_TEXT:
+		pthread_mutex_lock(&fs->lock);
+		len = strlen(node->text);
+		if (off < len) {
+			len = len - off < size ? len - off : size;
+			memcpy(buf, node->text + off, len);
+		} else {
+			len = 0;
+		}
+		pthread_mutex_unlock(&fs->lock);
+		*n = len;
+		return 0;
+	case N_SNAP_TEXT:
+		/* Immutable once computed by materialize(). */
+		text = node->snap_text_is_meta ? node->snap->meta_json
+					       : node->snap->status;
+		len = node->snap_text_is_meta ? node->snap->meta_json_len
+					      : strlen(text);
+		if (off >= len) {
+			*n = 0;
+			return 0;
+		}
+		len = len - off < size ? len - off : size;
+		memcpy(buf, text + off, len);
+		*n = len;
+		return 0;
+	case N_OBJECT:
+		if (off >= node->size) {
+			*n = 0;
+			return verify_feed(fs, f, buf, 0, off);
+		}
+		if (size > node->size - off)
+			size = (size_t)(node->size - off);
+		rc = store_read(fs->st, node->key, off, buf, size, &len);
+		if (rc < 0) {
+			snap_log(LOG_ERR, "read %s at %" PRIu64 ": %s",
+				 node->key, off, strerror(-rc));
+			return -EIO;
+		}
+		rc = verify_feed(fs, f, buf, len, off);
+		if (rc < 0)
+			return rc;
+		*n = len;
+		return 0;
+	default:
+		return -EISDIR;
+	}
+}
+
+void snapfs_release(struct snapfs *fs, struct snapfs_file *f)
+{
+	if (!f)
+		return;
+	md5_free(f->md5);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+static int xattr_value(struct node *n, const char *name, const char **val)
+{
+	if (n->kind != N_OBJECT)
+		return -ENODATA;
+	if (strcmp(name, SNAPFS_XATTR_MD5) == 0 && n->md5[0]) {
+		*val = n->md5;
+		return 0;
+	}
+	if (strcmp(name, SNAPFS_XATTR_OBJECT) == 0) {
+		*val = n->key;
+		return 0;
+	}
+	return -ENODATA;
+}
+
+int snapfs_getxattr(struct snapfs *fs, uint64_t ino, const char *name,
+		    char *buf, size_t size, size_t *len)
+{
+	struct node *n = node_get(fs, ino);
+	const char *val;
+	size_t vlen;
+	int rc;
+
+	if (!n)
+		return -ENOENT;
+	rc = xattr_value(n, name, &val);
+	if (rc < 0)
+		return rc;
+	vlen = strlen(val);
+	if (size > 0) {
+		if (size < vlen)
+			return -ERANGE;
+		memcpy(buf, val, vlen);
+	}
+	*len = vlen;
+	return 0;
+}
+
+int snapfs_listxattr(struct snapfs *fs, uint64_t ino, char *buf, size_t size,
+		     size_t *len)
+{
+	static const char *const names[] = {SNAPFS_XATTR_MD5,
+					    SNAPFS_XATTR_OBJECT};
+	struct node *n = node_get(fs, ino);
+	const char *val;
+	size_t i, need = 0;
+
+	if (!n)
+		return -ENOENT;
+	for (i = 0; i < 2; i++)
+		if (xattr_value(n, names[i], &val) == 0) {
+			size_t l = strlen(names[i]) + 1;
+
+			if (size > 0) {
+				if (need + l > size)
+					return -ERANGE;
+				memcpy(buf + need, names[i], l);
+			}
+			need += l;
+		}
+	*len = need;
+	return 0;
+}
+
+int snapfs_statfs(struct snapfs *fs, struct statvfs *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->f_bsize = 128 * 1024;
+	out->f_frsize = 4096;
+	pthread_mutex_lock(&fs->lock);
+	out->f_files = fs->nnodes;
+	pthread_mutex_unlock(&fs->lock);
+	out->f_namemax = 255;
+	out->f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
+	return 0;
+}

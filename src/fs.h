@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fs.h - the mount tree as a library: inodes, lookups, directory listings,
+ * reads and xattrs, with no FUSE types. fuse/main.c only translates.
+ *
+ * Inode numbers are stable for the life of a struct snapfs: a node is
+ * created the first time its (parent, name) is seen and never reused.
+ * Directories are listed lazily and re-listed after cache_ttl seconds
+ * (snapshot contents, being immutable, are listed once).
+ *
+ * Every function is thread-safe and returns 0 or a negative errno.
+ */
+#ifndef SNAPFS_FS_H
+#define SNAPFS_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+
+struct snapfs;
+struct snapfs_dir;
+struct snapfs_file;
+
+#define SNAPFS_ROOT_INO 1
+
+#define SNAPFS_XATTR_MD5 "user.snapfs.md5"
+#define SNAPFS_XATTR_OBJECT "user.snapfs.object"
+
+struct snapfs_opts {
+	const char *url;	/**< repository URL (no secrets in it) */
+	const char *repo;	/**< repository name to pick, or NULL */
+	const char *mountpoint; /**< for README text only; may be NULL */
+	unsigned cache_ttl;	/**< seconds before re-listing a directory */
+	bool verify;		/**< MD5-check full sequential reads */
+	uid_t uid;		/**< owner shown for every file */
+	gid_t gid;
+};
+
+/**
+ * Open the store and find the repository. Reads only the repository root
+ * listing and __repo_info.
+ * @param[out] err message for the user on failure. May be NULL.
+ * @param[out] out free with snapfs_free().
+ * @return 0; -EPROTONOSUPPORT unknown URL scheme; -ENOENT no repository;
+ *         -EINVAL ambiguous or malformed; else -errno.
+ */
+int snapfs_new(const struct snapfs_opts *o, char *err, size_t errlen,
+	       struct snapfs **out);
+void snapfs_free(struct snapfs *fs);
+
+/** Seconds the kernel may cache names and attributes. */
+double snapfs_ttl(const struct snapfs *fs);
+
+/** @return 0; -ENOENT no such name; -ENOTDIR parent is not a dir. */
+int snapfs_lookup(struct snapfs *fs, uint64_t parent, const char *name,
+		  struct stat *out);
+/** @return 0; -ENOENT stale inode number. */
+int snapfs_getattr(struct snapfs *fs, uint64_t ino, struct stat *out);
+/** Copy the NUL-terminated target into @buf. @return 0; -EINVAL not a
+ * symlink; -ENAMETOOLONG if @size is too small. */
+int snapfs_readlink(struct snapfs *fs, uint64_t ino, char *buf, size_t size);
+
+/**
+ * List a directory into a private copy ("." and ".." included).
+ * @param[out] out free with snapfs_releasedir().
+ * @return 0; -ENOTDIR; -EIO if the store failed.
+ */
+int snapfs_opendir(struct snapfs *fs, uint64_t ino, struct snapfs_dir **out);
+size_t snapfs_dir_count(const struct snapfs_dir *d);
+/** Entry @i: name and a stat with st_ino and st_mode set. Valid until
+ * snapfs_releasedir(). */
+const char *snapfs_dir_entry(const struct snapfs_dir *d, size_t i,
+			     struct stat *st);
+void snapfs_releasedir(struct snapfs_dir *d);
+
+/**
+ * Open a file for reading.
+ * @return 0; -EROFS for any write access; -EISDIR; -EIO if the object is
+ *         known to be corrupt or missing.
+ */
+int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
+		struct snapfs_file **out);
+/**
+ * Read at @off. A read that completes a sequential pass over a file whose
+ * MD5 is known verifies it.
+ * @return 0 with *n (0 at EOF); -EIO on a store error or an MD5 mismatch.
+ */
+int snapfs_read(struct snapfs *fs, struct snapfs_file *f, char *buf,
+		size_t size, uint64_t off, size_t *n);
+void snapfs_release(struct snapfs *fs, struct snapfs_file *f);
+
+/**
+ * @param[in] size 0 to ask for the length only.
+ * @return 0 with *len; -ENODATA no such attribute; -ERANGE @size too small.
+ */
+int snapfs_getxattr(struct snapfs *fs, uint64_t ino, const char *name,
+		    char *buf, size_t size, size_t *len);
+int snapfs_listxattr(struct snapfs *fs, uint64_t ino, char *buf, size_t size,
+		     size_t *len);
+int snapfs_statfs(struct snapfs *fs, struct statvfs *out);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c - scheme dispatch and helpers shared by every backend.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+#include "banned.h"
+
+static const struct store_ops *const store_backends[] = {
+	&store_file_ops,
+};
+
+const struct store_ops *store_ops_by_scheme(const char *scheme)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(store_backends) / sizeof(store_backends[0]);
+	     i++)
+		if (strcmp(store_backends[i]->scheme, scheme) == 0)
+			return store_backends[i];
+	return NULL;
+}
+
+int store_open(const char *url, struct store **out)
+{
+	const struct store_ops *ops;
+	const char *sep = strstr(url, "://");
+	char scheme[16];
+	size_t n;
+
+	if (!sep)
+		return store_file_ops.open(url, out);
+	n = (size_t)(sep - url);
+	if (n == 0 || n >= sizeof(scheme))
+		return -EPROTONOSUPPORT;
+	memcpy(scheme, url, n);
+	scheme[n] = '\0';
+	ops = store_ops_by_scheme(scheme);
+	if (!ops)
+		return -EPROTONOSUPPORT;
+	return ops->open(url, out);
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+int store_read_all(struct store *st, const char *key, size_t max, char **buf,
+		   size_t *len)
+{
+	struct store_entry e;
+	char *b = NULL;
+	size_t got = 0, n;
+	int rc;
+
+	rc = store_stat(st, key, &e);
+	if (rc < 0)
+		return rc;
+	if (e.size > max)
+		return -EFBIG;
+	b = malloc(e.size + 1);
+	if (!b)
+		return -ENOMEM;
+	/* Read until a short count: the object may differ from its stat. */
+	for (;;) {
+		rc = store_read(st, key, got, b + got, e.size - got, &n);
+		if (rc < 0)
+			goto out;
+		got += n;
+		if (n == 0 || got == e.size)
+			break;
+	}
+	b[got] = '\0';
+out:
+	if (rc < 0) {
+		free(b);
+		return rc;
+	}
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+struct buf_src {
+	const char *p;
+	size_t left;
+};
+
+static ssize_t buf_src_read(void *arg, void *dst, size_t len)
+{
+	struct buf_src *s = arg;
+	size_t n = len < s->left ? len : s->left;
+
+	memcpy(dst, s->p, n);
+	s->p += n;
+	s->left -= n;
+	return (ssize_t)n;
+}
+
+int store_put_buf(struct store *st, const char *key, const void *buf,
+		  size_t len, unsigned flags)
+{
+	struct buf_src src = {.p = buf, .left = len};
+
+	if (!store_can(st, STORE_CAP_WRITE))
+		return -EROFS;
+	return st->ops->put(st, key, buf_src_read, &src, len, flags);
+}
+
+int store_remove(struct store *st, const char *key)
+{
+	if (!store_can(st, STORE_CAP_WRITE))
+		return -EROFS;
+	return st->ops->remove(st, key);
+}
+
+int store_rename(struct store *st, const char *from, const char *to)
+{
+	if (!store_can(st, STORE_CAP_RENAME))
+		return -EOPNOTSUPP;
+	return st->ops->rename(st, from, to);
+}

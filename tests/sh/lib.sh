@@ -1,0 +1,106 @@
+# tests/sh/lib.sh - sourced by every shell test. Emits TAP.
+#
+#   . "$(dirname "$0")/lib.sh"
+#   plan 3                      (or: plan_skip "reason")
+#   ok "title" cmd args...      run a command; pass if it exits 0
+#   is "title" GOT WANT         compare two strings
+#   at_exit "cmd"               cleanup, run in reverse order on exit
+#
+# Each script works in its own $TEST_TMP, removed at exit.
+set -u
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+SNAPFS=${SNAPFS:-$top_builddir/snapfs}
+MKREPO=${MKREPO:-$top_srcdir/contrib/snapfs-mkrepo}
+TEST_NAME=$(basename "$0" .sh)
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/snapfs-$TEST_NAME.XXXXXX")
+_n=0
+_failed=0
+_cleanups=()
+
+at_exit() { _cleanups+=("$1"); }
+_run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
+	done
+	rm -rf "$TEST_TMP"
+}
+trap _run_cleanups EXIT
+
+plan() { echo "1..$1"; }
+plan_skip() { echo "1..0 # SKIP $1"; exit 0; }
+diag() { printf '# %s\n' "$*" | sed '2,$s/^/# /'; }
+
+pass() { _n=$((_n + 1)); echo "ok $_n - $1"; }
+fail() { _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $1"; }
+
+# ok TITLE CMD...: the command must succeed; its output goes to diag on failure.
+ok() {
+	local title=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$title"
+	else
+		fail "$title"
+		diag "command: $*"
+		diag "$out"
+	fi
+}
+
+# fails TITLE CMD...: the command must fail.
+fails() {
+	local title=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		fail "$title"
+		diag "command unexpectedly succeeded: $*"
+	else
+		pass "$title"
+	fi
+}
+
+# is TITLE GOT WANT
+is() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "got:  $2"
+		diag "want: $3"
+	fi
+}
+
+require_prog() { command -v "$1" >/dev/null 2>&1; }
+
+# require_fuse: skip the whole script unless we can mount.
+require_fuse() {
+	[ -c /dev/fuse ] || plan_skip "no /dev/fuse"
+	require_prog fusermount3 || plan_skip "fusermount3 not found"
+	[ -x "$SNAPFS" ] || plan_skip "snapfs not built"
+}
+
+# mount_snapfs URL MNT [options...]: mount in the background; waits until
+# the mount answers. Registers the unmount.
+mount_snapfs() {
+	local url=$1 mnt=$2 i
+	shift 2
+	mkdir -p "$mnt"
+	"$SNAPFS" "$@" "$url" "$mnt" 2>>"$TEST_TMP/snapfs.log" || return 1
+	at_exit "fusermount3 -u '$mnt'"
+	for i in $(seq 1 100); do
+		mountpoint -q "$mnt" && [ -e "$mnt/README" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+unmount_snapfs() { fusermount3 -u "$1"; }
+
+# mkrepo DIR [args...]: generate a sample repository with the contrib tool.
+mkrepo() { python3 "$MKREPO" "$@"; }
+
+done_testing() {
+	[ "$_failed" -eq 0 ]
+}
