@@ -5,7 +5,7 @@
  * each op decodes its arguments, calls one snapfs_* function and turns the
  * result into a reply.
  */
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 312
 
 #include "config.h"
 
@@ -467,10 +467,11 @@ int main(int argc, char *argv[])
 		status = EXIT_REPO;
 		goto out;
 	}
-	status = EXIT_MOUNT;
+	/* fuse_session_new rejects unknown options: a usage error. */
 	se = fuse_session_new(&args, &snapfs_ops, sizeof(snapfs_ops), fs);
 	if (!se)
 		goto out;
+	status = EXIT_MOUNT;
 	if (fuse_set_signal_handlers(se) < 0)
 		goto out;
 	if (fuse_session_mount(se, cmd.mountpoint) < 0) {
@@ -484,13 +485,17 @@ int main(int argc, char *argv[])
 	if (cmd.singlethread) {
 		rc = fuse_session_loop(se);
 	} else {
-		struct fuse_loop_config lc = {
-			.clone_fd = cmd.clone_fd,
-			.max_idle_threads = cmd.max_idle_threads,
-		};
-		rc = fuse_session_loop_mt(se, &lc);
+		struct fuse_loop_config *lc = fuse_loop_cfg_create();
+
+		if (!lc)
+			goto unmount;
+		fuse_loop_cfg_set_clone_fd(lc, (unsigned)cmd.clone_fd);
+		fuse_loop_cfg_set_max_threads(lc, cmd.max_threads);
+		rc = fuse_session_loop_mt(se, lc);
+		fuse_loop_cfg_destroy(lc);
 	}
-	status = rc == 0 ? EXIT_OK : EXIT_MOUNT;
+	/* 0: unmounted; > 0: the signal that asked us to stop. */
+	status = rc >= 0 ? EXIT_OK : EXIT_MOUNT;
 unmount:
 	fuse_session_unmount(se);
 	fuse_remove_signal_handlers(se);

@@ -605,11 +605,17 @@ static int fill_label(struct snapfs *fs, struct node *dir,
 		p->ready = false;
 		p->mtime = rl->ts[i].info_mtime;
 	}
-	/* latest: the newest timestamp whose snapshot is complete. */
+	/* latest: the newest timestamp whose snapshot is complete, its
+	 * meta included. Older ones are not read. */
 	for (i = pl->n; i-- > 0;) {
-		struct repo_snapshot *s;
+		struct snap *sn = pl->v[i].snap;
+		bool ok;
 
-		if (snap_load(fs, pl->v[i].snap, &s) == 0 && s->ok) {
+		pthread_mutex_lock(&sn->lock);
+		ok = snap_texts_locked(fs, sn) == 0 &&
+		     strncmp(sn->status, "OK\n", 3) == 0;
+		pthread_mutex_unlock(&sn->lock);
+		if (ok) {
 			latest = pl->v[i].name;
 			break;
 		}
@@ -812,7 +818,8 @@ static int raw_cb(const struct store_entry *e, void *arg)
 		return -ENOMEM;
 	p->is_dir = e->is_prefix;
 	p->size = e->size;
-	p->mtime = e->mtime;
+	/* Object stores have no directory times: use the mount's. */
+	p->mtime = e->is_prefix ? *(int64_t *)a[2] : e->mtime;
 	if (!e->is_prefix && md5_split_name(name, &lnlen) == 0)
 		memcpy(p->md5, name + lnlen + 1, sizeof(p->md5));
 	return 0;
@@ -822,13 +829,10 @@ static int fill_raw(struct snapfs *fs, struct node *dir,
 		    struct protolist *pl)
 {
 	size_t plen = strlen(dir->key);
-	void *a[2] = {pl, &plen};
-	int rc;
+	int64_t when = fs->mounted_at;
+	void *a[3] = {pl, &plen, &when};
 
-	rc = store_list(fs->st, dir->key, "/", raw_cb, a);
-	if (rc == 0 && dir->mtime == 0)
-		dir->mtime = fs->mounted_at;
-	return rc;
+	return store_list(fs->st, dir->key, "/", raw_cb, a);
 }
 
 /* Is the directory's listing due? Immutable snapshot levels never are. */
@@ -852,6 +856,8 @@ static int fill(struct snapfs *fs, struct node *dir)
 
 	if (!needs_fill(fs, dir))
 		return 0;
+	snap_log(LOG_DEBUG, "list %s%s", dir->name[0] ? dir->name : "/",
+		 dir->key ? dir->key : "");
 	switch (dir->kind) {
 	case N_ROOT:
 		rc = fill_root(fs, dir, &pl);
@@ -1216,6 +1222,7 @@ int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	snap_log(LOG_DEBUG, "open %s", n->key ? n->key : n->name);
 	f->node = n;
 	pthread_mutex_init(&f->lock, NULL);
 	if (fs->o.verify && n->kind == N_OBJECT && n->md5[0]) {
@@ -1313,6 +1320,14 @@ int snapfs_read(struct snapfs *fs, struct snapfs_file *f, char *buf,
 		*n = len;
 		return 0;
 	case N_OBJECT:
+		/* Once a pass has proven the object corrupt, every read of it
+		 * fails: the kernel retries failed readahead page by page and
+		 * must not get the bad bytes that way. */
+		pthread_mutex_lock(&fs->lock);
+		rc = node->corrupt ? -EIO : 0;
+		pthread_mutex_unlock(&fs->lock);
+		if (rc < 0)
+			return rc;
 		if (off >= node->size) {
 			*n = 0;
 			return verify_feed(fs, f, buf, 0, off);

@@ -7,6 +7,8 @@
  * range-checked, every name that becomes a path component is checked, and
  * errors name the key path so a person can find the bad spot.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -65,13 +67,19 @@ static void key_path(char *dst, const char *parent, const char *key)
 		snprintf(dst, KEY_PATH_LEN, "%s", key);
 }
 
+static void elem_path(char *dst, const char *parent, size_t i)
+{
+	snprintf(dst, KEY_PATH_LEN, "%s[%zu]", parent, i);
+}
+
 static bool name_ok_n(const char *s, size_t len)
 {
 	if (len == 0 || len > NAME_MAX_BYTES)
 		return false;
 	if (memchr(s, '\0', len) || memchr(s, '/', len))
 		return false;
-	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+	if ((len == 1 && s[0] == '.') ||
+	    (len == 2 && s[0] == '.' && s[1] == '.'))
 		return false;
 	return true;
 }
@@ -177,9 +185,8 @@ static int get_str(struct pctx *pc, const json_t *obj, const char *path,
 }
 
 /* Like get_str() with a default when the key is absent. */
-static int get_str_default(struct pctx *pc, const json_t *obj,
-			   const char *path, const char *key, const char *def,
-			   char **out)
+static int get_str_default(struct pctx *pc, const json_t *obj, const char *path,
+			   const char *key, const char *def, char **out)
 {
 	char *s = NULL;
 	int rc;
@@ -355,37 +362,39 @@ static int check_unique_logical(struct pctx *pc, const char *path,
 static int parse_files(struct pctx *pc, const char *path, const json_t *arr,
 		       struct jobinfo_tablet *t)
 {
+	char ep[KEY_PATH_LEN];
 	json_t *v;
 	size_t i, n, len, loglen;
 	const char *s;
 
 	if (!json_is_array(arr))
-		return perr(pc, -EINVAL, path, "expected an array of file names");
+		return perr(pc, -EINVAL, path,
+			    "expected an array of file names");
 	n = json_array_size(arr);
 	if (n == 0)
 		return 0;
 	t->files = calloc(n, sizeof(*t->files));
 	if (!t->files)
 		return oom(pc, path);
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
+		elem_path(ep, path, i);
 		if (!json_is_string(v))
-			return perr(pc, -EINVAL, path, "[%zu]: expected a string",
-				    i);
+			return perr(pc, -EINVAL, ep, "expected a string");
 		s = json_string_value(v);
 		len = json_string_length(v);
 		if (!name_ok_n(s, len))
-			return perr(pc, -EINVAL, path,
-				    "[%zu]: \"%s\" is not a safe name", i, s);
+			return perr(pc, -EINVAL, ep,
+				    "\"%s\" is not a safe name", s);
 		if (md5_split_name(s, &loglen) < 0)
-			return perr(pc, -EINVAL, path,
-				    "[%zu]: \"%s\" has no md5 suffix", i, s);
+			return perr(pc, -EINVAL, ep, "\"%s\" has no md5 suffix",
+				    s);
+		/* "..<md5>" would show up in the mount as "." */
 		if (!name_ok_n(s, loglen))
-			return perr(pc, -EINVAL, path,
-				    "[%zu]: \"%s\" is not a safe name", i, s);
+			return perr(pc, -EINVAL, ep,
+				    "\"%s\" is not a safe name", s);
 		t->files[i] = strndup(s, len);
 		if (!t->files[i])
-			return oom(pc, path);
+			return oom(pc, ep);
 		t->nfiles++;
 	}
 	qsort(t->files, t->nfiles, sizeof(*t->files), cmp_str);
@@ -397,12 +406,12 @@ static int parse_files(struct pctx *pc, const char *path, const json_t *arr,
  * of tablets_order first, then the tablets it does not list, by id.
  * Ownership of the tablets moves to the new array in *out.
  */
-static int order_tablets(struct pctx *pc, const char *path,
-			 const json_t *order, struct jobinfo_tablet *tab,
-			 size_t n, struct jobinfo_tablet **out)
+static int order_tablets(struct pctx *pc, const char *path, const json_t *order,
+			 struct jobinfo_tablet *tab, size_t n,
+			 struct jobinfo_tablet **out)
 {
 	struct jobinfo_tablet *res = NULL, key, *hit;
-	char kp[KEY_PATH_LEN];
+	char kp[KEY_PATH_LEN], ep[KEY_PATH_LEN];
 	bool *used = NULL;
 	size_t i, k = 0;
 	json_t *v;
@@ -417,8 +426,8 @@ static int order_tablets(struct pctx *pc, const char *path,
 		rc = oom(pc, kp);
 		goto out;
 	}
-	json_array_foreach(order, i, v)
-	{
+	json_array_foreach (order, i, v) {
+		elem_path(ep, kp, i);
 		memset(&key, 0, sizeof(key));
 		if (json_is_integer(v)) {
 			key.id = json_integer_value(v);
@@ -428,22 +437,20 @@ static int order_tablets(struct pctx *pc, const char *path,
 			   parse_id_str(json_string_value(v), &key.id) == 0) {
 			/* StarRocks writes the ids as strings. */
 		} else {
-			rc = perr(pc, -EINVAL, kp, "[%zu]: expected a tablet id",
-				  i);
+			rc = perr(pc, -EINVAL, ep, "expected a tablet id");
 			goto out;
 		}
 		hit = n ? bsearch(&key, tab, n, sizeof(*tab), cmp_tablet_id)
 			: NULL;
 		if (!hit) {
-			rc = perr(pc, -EINVAL, kp,
-				  "[%zu]: tablet %" PRId64 " is not in tablets",
-				  i, key.id);
+			rc = perr(pc, -EINVAL, ep,
+				  "tablet %" PRId64 " is not in tablets",
+				  key.id);
 			goto out;
 		}
 		if (used[hit - tab]) {
-			rc = perr(pc, -EINVAL, kp,
-				  "[%zu]: tablet %" PRId64 " is listed twice", i,
-				  key.id);
+			rc = perr(pc, -EINVAL, ep,
+				  "tablet %" PRId64 " is listed twice", key.id);
 			goto out;
 		}
 		used[hit - tab] = true;
@@ -482,8 +489,7 @@ static int parse_tablets(struct pctx *pc, const char *path, const json_t *jix,
 	if (!tab)
 		return oom(pc, kp);
 	i = 0;
-	json_object_foreach(tablets, key, v)
-	{
+	json_object_foreach (tablets, key, v) {
 		struct jobinfo_tablet *t = &tab[i++];
 
 		key_path(tp, kp, key);
@@ -540,23 +546,23 @@ static int parse_index(struct pctx *pc, const char *path, const char *name,
 	return parse_tablets(pc, path, jix, part_id, ix);
 }
 
-/* Append @src's tablets to @dst, which then owns them; @src is emptied. */
+/* Append @src's tablets to @dst, which then owns them. */
 static int merge_index(struct pctx *pc, const char *path,
 		       struct jobinfo_index *dst, struct jobinfo_index *src)
 {
 	struct jobinfo_tablet *t;
 
+	/* Physical partitions share their table's materialized indexes. */
 	if (dst->id != src->id || dst->schema_hash != src->schema_hash)
 		return perr(pc, -EINVAL, path,
-			    "index %" PRId64 "/%" PRId32
-			    " conflicts with index %" PRId64 "/%" PRId32
-			    " of the same name",
+			    "id %" PRId64 ", schema_hash %" PRId32
+			    " differ from id %" PRId64 ", schema_hash %" PRId32
+			    " of the index of the same name",
 			    src->id, src->schema_hash, dst->id,
 			    dst->schema_hash);
 	if (src->ntablets == 0)
 		return 0;
-	t = realloc(dst->tablets,
-		    (dst->ntablets + src->ntablets) * sizeof(*t));
+	t = realloc(dst->tablets, (dst->ntablets + src->ntablets) * sizeof(*t));
 	if (!t)
 		return oom(pc, path);
 	memcpy(t + dst->ntablets, src->tablets, src->ntablets * sizeof(*t));
@@ -568,10 +574,46 @@ static int merge_index(struct pctx *pc, const char *path,
 	return 0;
 }
 
+/*
+ * Merge @ix into @p's index of the same name, or append it as a new one.
+ * On success @p owns what @ix held and @ix is emptied; on failure @ix
+ * still owns it. @cap is the allocated length of p->indexes.
+ */
+static int add_index(struct pctx *pc, const char *path,
+		     struct jobinfo_partition *p, size_t *cap,
+		     struct jobinfo_index *ix)
+{
+	struct jobinfo_index *grown;
+	size_t j, nc;
+	int rc;
+
+	for (j = 0; j < p->nindexes; j++) {
+		if (strcmp(p->indexes[j].name, ix->name) != 0)
+			continue;
+		rc = merge_index(pc, path, &p->indexes[j], ix);
+		if (rc < 0)
+			return rc;
+		index_release(ix);
+		memset(ix, 0, sizeof(*ix));
+		return 0;
+	}
+	if (p->nindexes == *cap) {
+		nc = *cap ? 2 * *cap : 4;
+		grown = realloc(p->indexes, nc * sizeof(*grown));
+		if (!grown)
+			return oom(pc, path);
+		p->indexes = grown;
+		*cap = nc;
+	}
+	p->indexes[p->nindexes++] = *ix;
+	memset(ix, 0, sizeof(*ix));
+	return 0;
+}
+
 struct subpart {
 	int64_t id;
 	const char *key;
-	const json_t *obj;
+	json_t *obj;
 };
 
 static int cmp_subpart(const void *a, const void *b)
@@ -586,18 +628,17 @@ static int cmp_subpart(const void *a, const void *b)
  * partition id for their object paths. Sub-partitions are taken in id
  * order so the result does not depend on JSON key order.
  */
-static int parse_subpartitions(struct pctx *pc, const char *path,
-			       const json_t *subs, struct jobinfo_partition *p,
-			       size_t *cap)
+static int parse_subpartitions(struct pctx *pc, const char *path, json_t *subs,
+			       struct jobinfo_partition *p, size_t *cap)
 {
 	char kp[KEY_PATH_LEN], sp[KEY_PATH_LEN], xp[KEY_PATH_LEN];
 	char ip[KEY_PATH_LEN];
-	struct jobinfo_index tmp, *dst, *grown;
+	struct jobinfo_index tmp;
 	struct subpart *sv = NULL;
 	json_t *indexes, *v;
-	size_t i, j, n;
+	int64_t id, version;
 	const char *key;
-	int64_t id;
+	size_t i, n;
 	int rc = 0;
 
 	memset(&tmp, 0, sizeof(tmp));
@@ -609,8 +650,7 @@ static int parse_subpartitions(struct pctx *pc, const char *path,
 	if (!sv)
 		return oom(pc, kp);
 	i = 0;
-	json_object_foreach((json_t *)subs, key, v)
-	{
+	json_object_foreach (subs, key, v) {
 		key_path(sp, kp, key);
 		if (!json_is_object(v)) {
 			rc = perr(pc, -EINVAL, sp, "expected an object");
@@ -628,7 +668,9 @@ static int parse_subpartitions(struct pctx *pc, const char *path,
 				  "id %" PRId64 " differs from the key", id);
 			goto out;
 		}
-		rc = get_int(pc, v, sp, "version", false, 0, INT64_MAX, &id);
+		/* Checked, not kept: a partition has one version here. */
+		rc = get_int(pc, v, sp, "version", false, 0, INT64_MAX,
+			     &version);
 		if (rc < 0)
 			goto out;
 		sv[i].key = key;
@@ -643,40 +685,14 @@ static int parse_subpartitions(struct pctx *pc, const char *path,
 		if (rc < 0)
 			goto out;
 		key_path(xp, sp, "indexes");
-		json_object_foreach(indexes, key, v)
-		{
+		json_object_foreach (indexes, key, v) {
 			key_path(ip, xp, key);
 			rc = parse_index(pc, ip, key, v, sv[i].id, &tmp);
 			if (rc < 0)
 				goto out;
-			dst = NULL;
-			for (j = 0; j < p->nindexes; j++) {
-				if (strcmp(p->indexes[j].name, tmp.name) == 0) {
-					dst = &p->indexes[j];
-					break;
-				}
-			}
-			if (dst) {
-				rc = merge_index(pc, ip, dst, &tmp);
-				if (rc < 0)
-					goto out;
-				index_release(&tmp);
-			} else {
-				if (p->nindexes == *cap) {
-					size_t nc = *cap ? 2 * *cap : 4;
-
-					grown = realloc(p->indexes,
-							nc * sizeof(*grown));
-					if (!grown) {
-						rc = oom(pc, ip);
-						goto out;
-					}
-					p->indexes = grown;
-					*cap = nc;
-				}
-				p->indexes[p->nindexes++] = tmp;
-			}
-			memset(&tmp, 0, sizeof(tmp));
+			rc = add_index(pc, ip, p, cap, &tmp);
+			if (rc < 0)
+				goto out;
 		}
 	}
 out:
@@ -754,8 +770,7 @@ static int parse_partition(struct pctx *pc, const char *path, const char *name,
 		p->indexes = calloc(cap, sizeof(*p->indexes));
 		if (!p->indexes)
 			return oom(pc, kp);
-		json_object_foreach(indexes, key, v)
-		{
+		json_object_foreach (indexes, key, v) {
 			key_path(ip, kp, key);
 			/* Counted first so a partial entry is still freed. */
 			rc = parse_index(pc, ip, key, v, p->id,
@@ -809,8 +824,7 @@ static int parse_table(struct pctx *pc, const char *path, const char *name,
 	t->partitions = calloc(n, sizeof(*t->partitions));
 	if (!t->partitions)
 		return oom(pc, kp);
-	json_object_foreach(parts, key, v)
-	{
+	json_object_foreach (parts, key, v) {
 		key_path(pp, kp, key);
 		rc = parse_partition(pc, pp, key, v,
 				     &t->partitions[t->npartitions++]);
@@ -845,9 +859,8 @@ static int parse_views(struct pctx *pc, const json_t *root, struct jobinfo *ji)
 	ji->views = calloc(n, sizeof(*ji->views));
 	if (!ji->views)
 		return oom(pc, kp);
-	json_array_foreach(views, i, v)
-	{
-		snprintf(vp, sizeof(vp), "%s.views[%zu]", path, i);
+	json_array_foreach (views, i, v) {
+		elem_path(vp, kp, i);
 		if (!json_is_object(v))
 			return perr(pc, -EINVAL, vp, "expected an object");
 		rc = get_str(pc, v, vp, "name", true, true,
@@ -868,7 +881,8 @@ static int parse_root(struct pctx *pc, const json_t *root, struct jobinfo *ji)
 	int rc;
 
 	if (!json_is_object(root))
-		return perr(pc, -EINVAL, "(document)", "expected a JSON object");
+		return perr(pc, -EINVAL, "(document)",
+			    "expected a JSON object");
 	rc = get_str(pc, root, "", "name", true, true, &ji->name);
 	if (rc < 0)
 		return rc;
@@ -912,8 +926,7 @@ static int parse_root(struct pctx *pc, const json_t *root, struct jobinfo *ji)
 	ji->tables = calloc(n, sizeof(*ji->tables));
 	if (!ji->tables)
 		return oom(pc, "backup_objects");
-	json_object_foreach(objs, key, v)
-	{
+	json_object_foreach (objs, key, v) {
 		key_path(tp, "backup_objects", key);
 		rc = parse_table(pc, tp, key, v, &ji->tables[ji->ntables++]);
 		if (rc < 0)
@@ -936,14 +949,20 @@ int jobinfo_parse(const char *buf, size_t len, char *err, size_t errlen,
 	 * JSON_ALLOW_NUL lets a \u0000 in a value we never use pass; values
 	 * we do use are checked for NUL bytes one by one.
 	 */
+	/*
+	 * jansson fails its lexer set-up on ENOMEM without filling in the
+	 * error, so start from a zeroed one: an empty message is ENOMEM too.
+	 */
+	memset(&jerr, 0, sizeof(jerr));
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 			  &jerr);
 	if (!root) {
-		if (json_error_code(&jerr) == json_error_out_of_memory)
+		if (json_error_code(&jerr) == json_error_out_of_memory ||
+		    jerr.text[0] == '\0')
 			return oom(&pc, "(document)");
 		return perr(&pc, -EINVAL, "(document)",
-			    "invalid JSON at line %d, column %d: %s",
-			    jerr.line, jerr.column, jerr.text);
+			    "invalid JSON at line %d, column %d: %s", jerr.line,
+			    jerr.column, jerr.text);
 	}
 	ji = calloc(1, sizeof(*ji));
 	if (!ji) {

@@ -3,6 +3,8 @@
  * meta.c - recognise the framing of a __meta object and describe it as
  * JSON for the mount's meta.json; frame JSON as a __meta object.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -90,8 +92,8 @@ static int dump(const json_t *root, char **out, size_t *outlen)
 	return 0;
 }
 
-static int describe_json(json_t *meta, size_t payload_len,
-			 int64_t meta_version, json_t **out)
+static int describe_json(json_t *meta, size_t payload_len, int64_t meta_version,
+			 json_t **out)
 {
 	json_t *root;
 	int rc = -ENOMEM;
@@ -150,8 +152,8 @@ out:
 	return 0;
 }
 
-int meta_to_json(const void *buf, size_t len, int64_t meta_version,
-		 char *err, size_t errlen, enum meta_format *fmt, char **out,
+int meta_to_json(const void *buf, size_t len, int64_t meta_version, char *err,
+		 size_t errlen, enum meta_format *fmt, char **out,
 		 size_t *outlen)
 {
 	const unsigned char *p = buf;
@@ -170,13 +172,19 @@ int meta_to_json(const void *buf, size_t len, int64_t meta_version,
 			 "%zu bytes is too short for any framing", len);
 	} else if (flen >= 0 && (uint64_t)flen == len - 4 && len > 4 &&
 		   p[4] == '{') {
-		/* JSON_ALLOW_NUL: \u0000 is valid JSON and survives dumping. */
+		/*
+		 * JSON_ALLOW_NUL: \u0000 is valid JSON and survives dumping.
+		 * jansson fails its lexer set-up on ENOMEM without filling in
+		 * the error, hence the zeroed one and the empty-text check.
+		 */
+		memset(&jerr, 0, sizeof(jerr));
 		meta = json_loadb((const char *)p + 4, (size_t)flen,
 				  JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 				  &jerr);
 		if (!meta) {
 			if (json_error_code(&jerr) ==
-			    json_error_out_of_memory) {
+				    json_error_out_of_memory ||
+			    jerr.text[0] == '\0') {
 				rc = -ENOMEM;
 				goto out;
 			}
@@ -189,8 +197,7 @@ int meta_to_json(const void *buf, size_t len, int64_t meta_version,
 			goto out;
 		}
 		f = META_FORMAT_JSON;
-	} else if (meta_version >= 0 &&
-		   meta_version < META_JSON_MIN_VERSION) {
+	} else if (meta_version >= 0 && meta_version < META_JSON_MIN_VERSION) {
 		snprintf(reason, sizeof(reason),
 			 "meta_version %" PRId64 " < %d: Java Writable binary, "
 			 "decodable only by Java",

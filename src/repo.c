@@ -772,7 +772,7 @@ describe:
 
 struct tablet_scan {
 	struct repo_file *files;
-	size_t n;
+	size_t n, cap;
 	size_t prefix_len;
 };
 
@@ -782,19 +782,54 @@ static int tablet_scan_cb(const struct store_entry *e, void *arg)
 	const char *name = e->key + ts->prefix_len;
 	size_t i, lnlen;
 
+	struct repo_file *f;
+	bool same_name = false;
+
 	if (e->is_prefix || md5_split_name(name, &lnlen) < 0)
 		return 0;
 	for (i = 0; i < ts->n; i++) {
-		struct repo_file *f = &ts->files[i];
-
-		if (!f->present && strlen(f->name) == lnlen &&
-		    strncmp(f->name, name, lnlen) == 0 &&
-		    strcmp(f->md5, name + lnlen + 1) == 0) {
+		f = &ts->files[i];
+		if (strlen(f->name) != lnlen ||
+		    strncmp(f->name, name, lnlen) != 0)
+			continue;
+		same_name = true;
+		if (!f->present && strcmp(f->md5, name + lnlen + 1) == 0) {
 			f->present = true;
 			f->size = e->size;
 			f->mtime = e->mtime;
 		}
 	}
+	/*
+	 * The BE restores what the tablet directory holds, not what the
+	 * info lists (StarRocks writes empty lists), so an object the info
+	 * doesn't name is a file of the tablet too, unless the info names
+	 * another version of it.
+	 */
+	if (same_name)
+		return 0;
+	if (ts->n == ts->cap) {
+		size_t cap = ts->cap ? ts->cap * 2 : 8;
+
+		f = realloc(ts->files, cap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		ts->files = f;
+		ts->cap = cap;
+	}
+	f = &ts->files[ts->n];
+	memset(f, 0, sizeof(*f));
+	f->name = strndup(name, lnlen);
+	f->key = strdup(e->key);
+	if (!f->name || !f->key) {
+		free(f->name);
+		free(f->key);
+		return -ENOMEM;
+	}
+	memcpy(f->md5, name + lnlen + 1, MD5_HEX_LEN + 1);
+	f->size = e->size;
+	f->mtime = e->mtime;
+	f->present = true;
+	ts->n++;
 	return 0;
 }
 
@@ -817,7 +852,8 @@ int repo_tablet_files(struct repo *r, const struct repo_snapshot *s,
 		tab->id);
 	if (ts.prefix_len >= sizeof(prefix))
 		return -ENAMETOOLONG;
-	ts.files = calloc(tab->nfiles ? tab->nfiles : 1, sizeof(*ts.files));
+	ts.cap = tab->nfiles ? tab->nfiles : 1;
+	ts.files = calloc(ts.cap, sizeof(*ts.files));
 	if (!ts.files)
 		return -ENOMEM;
 	for (i = 0; i < tab->nfiles; i++) {

@@ -91,11 +91,8 @@ static int file_open(const char *url, struct store **out)
 		}
 	}
 	abs = realpath(path, NULL);
-	if (!abs) {
-		rc = -errno;
-		snap_log(LOG_ERR, "%s: %s", path, strerror(errno));
-		return rc;
-	}
+	if (!abs)
+		return -errno; /* the caller reports it, with the URL */
 	fs = calloc(1, sizeof(*fs));
 	if (!fs) {
 		rc = -ENOMEM;
@@ -313,6 +310,7 @@ static int file_read(struct store *st, const char *key, uint64_t off,
 		     void *buf, size_t len, size_t *nread)
 {
 	struct file_store *fs = file_from_store(st);
+	struct stat sb;
 	size_t got = 0;
 	ssize_t n;
 	int fd, rc = 0;
@@ -322,6 +320,15 @@ static int file_read(struct store *st, const char *key, uint64_t off,
 	fd = openat(fs->rootfd, key, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOTDIR ? -ENOENT : -errno;
+	/* A directory is a common prefix, not an object (S3 answers 404). */
+	if (fstat(fd, &sb) < 0)
+		rc = -errno;
+	else if (!S_ISREG(sb.st_mode))
+		rc = -ENOENT;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
 	while (got < len) {
 		n = pread(fd, (char *)buf + got, len - got,
 			  (off_t)(off + got));
@@ -361,6 +368,23 @@ static int make_parents(struct file_store *fs, const char *key)
 		*p = '/';
 	}
 	return 0;
+}
+
+/* Remove now-empty parent directories of @key, as S3 has none. */
+static void prune_parents(struct file_store *fs, const char *key)
+{
+	char path[PATH_MAX];
+	char *slash;
+	size_t n = strlen(key);
+
+	if (n >= sizeof(path))
+		return;
+	memcpy(path, key, n + 1);
+	while ((slash = strrchr(path, '/')) != NULL) {
+		*slash = '\0';
+		if (unlinkat(fs->rootfd, path, AT_REMOVEDIR) < 0)
+			return;
+	}
 }
 
 static int file_put(struct store *st, const char *key, store_src_fn src,
@@ -428,28 +452,13 @@ out:
 		close(fd);
 	if (rc < 0) {
 		unlinkat(fs->rootfd, tmp, 0);
+		/* Don't leave the parents made above as an empty prefix. */
+		prune_parents(fs, key);
 		if (rc != -EEXIST)
 			snap_log(LOG_ERR, "file: put %s: %s", key,
 				 strerror(-rc));
 	}
 	return rc;
-}
-
-/* Remove now-empty parent directories of @key, as S3 has none. */
-static void prune_parents(struct file_store *fs, const char *key)
-{
-	char path[PATH_MAX];
-	char *slash;
-	size_t n = strlen(key);
-
-	if (n >= sizeof(path))
-		return;
-	memcpy(path, key, n + 1);
-	while ((slash = strrchr(path, '/')) != NULL) {
-		*slash = '\0';
-		if (unlinkat(fs->rootfd, path, AT_REMOVEDIR) < 0)
-			return;
-	}
 }
 
 static int file_remove(struct store *st, const char *key)
@@ -458,8 +467,9 @@ static int file_remove(struct store *st, const char *key)
 
 	if (!key_ok(key))
 		return -EINVAL;
+	/* EISDIR: the key is only a common prefix, not an object. */
 	if (unlinkat(fs->rootfd, key, 0) < 0)
-		return errno == ENOTDIR ? -ENOENT : -errno;
+		return errno == ENOTDIR || errno == EISDIR ? -ENOENT : -errno;
 	prune_parents(fs, key);
 	return 0;
 }
@@ -467,17 +477,30 @@ static int file_remove(struct store *st, const char *key)
 static int file_rename(struct store *st, const char *from, const char *to)
 {
 	struct file_store *fs = file_from_store(st);
+	struct stat sb;
 	int rc;
 
 	if (!key_ok(from) || !key_ok(to))
 		return -EINVAL;
+	/* Only objects move: renaming a directory would move a whole
+	 * prefix, which no object store does. */
+	if (fstatat(fs->rootfd, from, &sb, 0) < 0)
+		return errno == ENOTDIR ? -ENOENT : -errno;
+	if (!S_ISREG(sb.st_mode))
+		return -ENOENT;
 	rc = make_parents(fs, to);
 	if (rc < 0)
-		return rc;
-	if (renameat(fs->rootfd, from, fs->rootfd, to) < 0)
-		return -errno;
+		goto fail;
+	if (renameat(fs->rootfd, from, fs->rootfd, to) < 0) {
+		rc = -errno;
+		goto fail;
+	}
 	prune_parents(fs, from);
 	return 0;
+fail:
+	/* Don't leave the parents made for @to as an empty prefix. */
+	prune_parents(fs, to);
+	return rc;
 }
 
 const struct store_ops store_file_ops = {

@@ -25,7 +25,13 @@ _run_cleanups() {
 	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
 		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
 	done
-	rm -rf "$TEST_TMP"
+	# Mounts made in subshells (ok "..." mount_snapfs) can't register
+	# themselves: unmount whatever is still mounted below $TEST_TMP.
+	local m
+	for m in $(awk -v t="$TEST_TMP/" 'index($2, t) == 1 {print $2}' /proc/mounts); do
+		fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$TEST_TMP"
 }
 trap _run_cleanups EXIT
 
@@ -38,14 +44,15 @@ fail() { _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $1"; }
 
 # ok TITLE CMD...: the command must succeed; its output goes to diag on failure.
 ok() {
-	local title=$1 out
+	local title=$1
 	shift
-	if out=$("$@" 2>&1); then
+	# Output goes to a file: it may be binary.
+	if "$@" >"$TEST_TMP/.ok.out" 2>&1; then
 		pass "$title"
 	else
 		fail "$title"
 		diag "command: $*"
-		diag "$out"
+		diag "$(head -c 2000 "$TEST_TMP/.ok.out" | tr -d '\0')"
 	fi
 }
 
@@ -82,13 +89,13 @@ require_fuse() {
 }
 
 # mount_snapfs URL MNT [options...]: mount in the background; waits until
-# the mount answers. Registers the unmount.
+# the mount answers. Everything mounted below $TEST_TMP is unmounted at exit.
 mount_snapfs() {
 	local url=$1 mnt=$2 i
 	shift 2
 	mkdir -p "$mnt"
-	"$SNAPFS" "$@" "$url" "$mnt" 2>>"$TEST_TMP/snapfs.log" || return 1
-	at_exit "fusermount3 -u '$mnt'"
+	# Foreground in the background, so the log lands in snapfs.log.
+	"$SNAPFS" -f "$@" "$url" "$mnt" </dev/null >/dev/null 2>>"$TEST_TMP/snapfs.log" &
 	for i in $(seq 1 100); do
 		mountpoint -q "$mnt" && [ -e "$mnt/README" ] && return 0
 		sleep 0.05
@@ -103,4 +110,20 @@ mkrepo() { python3 "$MKREPO" "$@"; }
 
 done_testing() {
 	[ "$_failed" -eq 0 ]
+}
+
+# snapfs_pid MNT: pid of the snapfs process serving MNT.
+snapfs_pid() {
+	pgrep -f -n "snapfs.* $1\$"
+}
+
+# manifest_files REPO_OUTDIR: data-file lines of manifest.tsv (no info/meta).
+manifest_files() {
+	awk -F'\t' '$1 !~ /\/(info|meta)$/' "$1/manifest.tsv"
+}
+
+# json_get FILE EXPR: print a value from a JSON file (python3 expression
+# over d, the parsed document).
+json_get() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }

@@ -3,6 +3,8 @@
  * test-hash.c - MD5 against the RFC 1321 test suite, streaming against
  * one-shot, the md5 name-suffix helpers, and xxh3.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -156,9 +158,10 @@ START_TEST(test_md5_split_name_ok)
 	ck_assert_int_eq(md5_split_name("x." MD5_A, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(
-		md5_split_name("0200000000000003b0400c3870adc1c7d4e9f04c07630c99"
-			       "_0.dat." MD5_A,
-			       &n),
+		md5_split_name(
+			"0200000000000003b0400c3870adc1c7d4e9f04c07630c99"
+			"_0.dat." MD5_A,
+			&n),
 		0);
 	ck_assert_uint_eq(n, 54);
 	/* The split is at the last dot. */
@@ -166,9 +169,8 @@ START_TEST(test_md5_split_name_ok)
 	ck_assert_uint_eq(n, 34);
 	ck_assert_int_eq(md5_split_name("a.." MD5_A, &n), 0);
 	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(md5_split_name("__info_2024-05-01-10-20-30." MD5_A,
-					&n),
-			 0);
+	ck_assert_int_eq(
+		md5_split_name("__info_2024-05-01-10-20-30." MD5_A, &n), 0);
 	ck_assert_uint_eq(n, 26);
 }
 END_TEST

@@ -1,0 +1,1372 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-repo.c - the repository layer against repositories built here,
+ * through the store API, in a temp directory: root discovery (Doris,
+ * StarRocks, at the repository itself, several, by name), __repo_info,
+ * labels, timestamp names, label loading (incomplete, .part leftovers, bad
+ * md5 suffixes, several __meta), snapshot verdicts (OK, corrupt, malformed,
+ * failed, misnamed, incomplete), meta.json and tablet file lists.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "jobinfo.h"
+#include "meta.h"
+#include "repo.h"
+#include "store.h"
+#include "unit.h"
+
+#include "banned.h"
+
+#define TMP_PREFIX "snapfs-test-repo."
+#define REPO	   "__palo_repository_x/"
+#define SR_REPO	   "__starrocks_repository_y/"
+#define TS	   "2024-05-01-10-20-30"
+#define TS_SR	   "2024-05-01-10-20-31-123"
+#define CREATED	   "2024-05-01 10:00:00"
+#define BACKUP_MS  1714530030000LL
+#define ERRLEN	   512
+#define KEYLEN	   1024
+
+#define TABLET_DIR                                                             \
+	"__ss_content/__db_10004/__tbl_10013/__part_10012/__idx_10014/"        \
+	"__10015/"
+
+static const char hdr_data[] = "tablet 10015 header bytes";
+static const char dat_data[] = "segment 0 of tablet 10015, some rows";
+
+/* Per-test state, set up and torn down by the checked fixture. */
+static char tmpdir[PATH_MAX];
+static struct store *st;  /* the temp directory */
+static struct store *rst; /* the temp directory's REPO, when opened */
+
+static int rm_cb(const char *path, const struct stat *sb, int flag,
+		 struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void setup(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/" TMP_PREFIX "XXXXXX",
+		 base && *base ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	st = rst = NULL;
+	ck_assert_int_eq(store_open(tmpdir, &st), 0);
+}
+
+static void teardown(void)
+{
+	store_close(rst);
+	store_close(st);
+	st = rst = NULL;
+	if (tmpdir[0])
+		nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir[0] = '\0';
+}
+
+/* A store opened at a subdirectory of the temp directory. */
+static struct store *open_sub(const char *sub)
+{
+	char url[PATH_MAX * 2];
+	struct store *s = NULL;
+
+	snprintf(url, sizeof(url), "file://%s/%s", tmpdir, sub);
+	ck_assert_int_eq(store_open(url, &s), 0);
+	return s;
+}
+
+/* ---- building repositories ---------------------------------------------- */
+
+static void put(const char *key, const void *data, size_t len)
+{
+	ck_assert_msg(store_put_buf(st, key, data, len, 0) == 0, "put %s", key);
+}
+
+static void put_str(const char *key, const char *s)
+{
+	put(key, s, strlen(s));
+}
+
+static void md5_of(const void *data, size_t len, char hex[MD5_HEX_LEN + 1])
+{
+	ck_assert_int_eq(md5_hex(data, len, hex), 0);
+}
+
+/*
+ * Put @data as "<dir><base>.<md5>", the md5 taken from @md5_src (the data
+ * itself unless a corrupt object is wanted). The key is returned in @key.
+ */
+static void put_named(const char *dir, const char *base, const void *data,
+		      size_t len, const char *md5_src, char key[KEYLEN])
+{
+	char hex[MD5_HEX_LEN + 1];
+
+	if (md5_src)
+		md5_of(md5_src, strlen(md5_src), hex);
+	else
+		md5_of(data, len, hex);
+	snprintf(key, KEYLEN, "%s%s.%s", dir, base, hex);
+	put(key, data, len);
+}
+
+static void make_repo_info(const char *root, const char *name)
+{
+	char key[KEYLEN], doc[256];
+
+	snprintf(key, sizeof(key), "%s__repo_info", root);
+	snprintf(doc, sizeof(doc), "{\"name\":\"%s\",\"create_time\":\"%s\"}",
+		 name, CREATED);
+	put_str(key, doc);
+}
+
+enum meta_kind {
+	META_JSON,
+	META_LEGACY,
+	META_BAD_MD5,  /* JSON framing, stored under another md5 */
+	META_BAD_JSON, /* framing says JSON, the payload is not */
+	META_NONE,
+};
+
+struct snap_opts {
+	const char *ts;		 /* default TS */
+	const char *info_name;	 /* "name" in the info; default the label */
+	const char *result;	 /* backup_result; default "succeed" */
+	int meta_version;	 /* default 140 */
+	enum meta_kind meta;	 /* default META_JSON */
+	bool info_bad_md5;	 /* info stored under another md5 */
+	bool info_bad_json;	 /* info is not JSON */
+	bool omit_hdr, omit_dat; /* tablet files left out of the store */
+};
+
+/* Keys relative to the repository root. */
+struct snap_keys {
+	char info[KEYLEN];
+	char meta[KEYLEN];
+	char hdr[KEYLEN];
+	char dat[KEYLEN];
+	size_t info_len, meta_len;
+};
+
+static char *info_doc(const char *label, const struct snap_opts *o)
+{
+	char hdr_md5[MD5_HEX_LEN + 1], dat_md5[MD5_HEX_LEN + 1];
+	char *doc, *p;
+
+	md5_of(hdr_data, strlen(hdr_data), hdr_md5);
+	md5_of(dat_data, strlen(dat_data), dat_md5);
+	ck_assert_int_ge(
+		asprintf(&doc,
+			 "{'name':'%s','database':'db1','id':10004,"
+			 "'backup_time':%lld,"
+			 "'backup_objects':{'t1':{'id':10013,'partitions':{"
+			 "'p1':{'id':10012,'version':3,'indexes':{"
+			 "'t1':{'id':10014,'schema_hash':791565523,"
+			 "'tablets':{'10015':['10015.hdr.%s',"
+			 "'x_0.dat.%s']}}}}}}},"
+			 "'backup_result':'%s','meta_version':%d}",
+			 o->info_name ? o->info_name : label, BACKUP_MS,
+			 hdr_md5, dat_md5, o->result ? o->result : "succeed",
+			 o->meta_version ? o->meta_version : 140),
+		0);
+	for (p = doc; *p; p++) {
+		if (*p == '\'')
+			*p = '"';
+	}
+	return doc;
+}
+
+/*
+ * One snapshot "<root>__ss_<label>/" with a __meta, an __info_ and the
+ * files of its single tablet, each as @o says.
+ */
+static void make_snapshot(const char *root, const char *label,
+			  const struct snap_opts *o, struct snap_keys *k)
+{
+	static const unsigned char legacy[16] = {0, 0, 0,    2,	   0, 0, 0,  0,
+						 0, 0, 0x27, 0x1d, 0, 2, 'v'};
+	static const char meta_json[] = "{\"tables\":[\"t1\"],\"version\":1}";
+	static const char bad_json[] = "{\"tables\": [oops";
+	const char *ts = o->ts ? o->ts : TS;
+	char dir[KEYLEN], base[256], key[KEYLEN], tdir[KEYLEN * 2];
+	char *doc, *framed = NULL;
+	size_t flen = 0, rl = strlen(root);
+
+	memset(k, 0, sizeof(*k));
+	snprintf(dir, sizeof(dir), "%s__ss_%s/", root, label);
+
+	switch (o->meta) {
+	case META_JSON:
+	case META_BAD_MD5:
+		ck_assert_int_eq(meta_frame(meta_json, strlen(meta_json),
+					    &framed, &flen),
+				 0);
+		put_named(dir, "__meta", framed, flen,
+			  o->meta == META_BAD_MD5 ? "not the content" : NULL,
+			  key);
+		break;
+	case META_BAD_JSON:
+		ck_assert_int_eq(
+			meta_frame(bad_json, strlen(bad_json), &framed, &flen),
+			0);
+		put_named(dir, "__meta", framed, flen, NULL, key);
+		break;
+	case META_LEGACY:
+		flen = sizeof(legacy);
+		put_named(dir, "__meta", legacy, flen, NULL, key);
+		break;
+	case META_NONE:
+		key[0] = '\0';
+		break;
+	}
+	free(framed);
+	if (key[0]) {
+		snprintf(k->meta, sizeof(k->meta), "%s", key + rl);
+		k->meta_len = flen;
+	}
+
+	if (o->info_bad_json)
+		doc = strdup("{\"name\": \"broken");
+	else
+		doc = info_doc(label, o);
+	ck_assert_ptr_nonnull(doc);
+	snprintf(base, sizeof(base), "__info_%s", ts);
+	put_named(dir, base, doc, strlen(doc),
+		  o->info_bad_md5 ? "something else" : NULL, key);
+	snprintf(k->info, sizeof(k->info), "%s", key + rl);
+	k->info_len = strlen(doc);
+	free(doc);
+
+	snprintf(tdir, sizeof(tdir), "%s" TABLET_DIR, dir);
+	put_named(tdir, "10015.hdr", hdr_data, strlen(hdr_data), NULL, key);
+	snprintf(k->hdr, sizeof(k->hdr), "%s", key + rl);
+	if (o->omit_hdr)
+		ck_assert_int_eq(store_remove(st, key), 0);
+	put_named(tdir, "x_0.dat", dat_data, strlen(dat_data), NULL, key);
+	snprintf(k->dat, sizeof(k->dat), "%s", key + rl);
+	if (o->omit_dat)
+		ck_assert_int_eq(store_remove(st, key), 0);
+}
+
+/* ---- opening and loading helpers ---------------------------------------- */
+
+/*
+ * Open the Doris repository REPO: mode 0 through the temp directory
+ * (root REPO), mode 1 through a store opened at REPO itself (root "").
+ */
+static struct repo *open_mode(int mode)
+{
+	char err[ERRLEN] = "";
+	struct repo *r = NULL;
+	int rc;
+
+	if (mode == 0) {
+		rc = repo_open(st, NULL, err, sizeof(err), &r);
+	} else {
+		rst = open_sub(REPO);
+		rc = repo_open(rst, NULL, err, sizeof(err), &r);
+	}
+	ck_assert_msg(rc == 0, "repo_open: %d %s", rc, err);
+	ck_assert_str_eq(repo_name(r), "x");
+	ck_assert_str_eq(repo_root(r), mode == 0 ? REPO : "");
+	return r;
+}
+
+/* Is @got the repository's root followed by @rel? */
+static void expect_key(const struct repo *r, const char *got, const char *rel)
+{
+	char want[KEYLEN * 2];
+
+	ck_assert_ptr_nonnull(got);
+	snprintf(want, sizeof(want), "%s%s", repo_root(r), rel);
+	ck_assert_str_eq(got, want);
+}
+
+static struct repo_label *load_label(struct repo *r, const char *dir)
+{
+	struct repo_label *l = NULL;
+
+	ck_assert_int_eq(repo_label_load(r, dir, &l), 0);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_ptr_nonnull(l->status);
+	return l;
+}
+
+static struct repo_snapshot *load_snapshot(struct repo *r,
+					   const struct repo_label *l, size_t i)
+{
+	struct repo_snapshot *s = NULL;
+
+	ck_assert_uint_lt(i, l->nts);
+	ck_assert_int_eq(repo_snapshot_load(r, l, &l->ts[i], &s), 0);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(s->verdict);
+	ck_assert_ptr_null(strchr(s->verdict, '\n'));
+	return s;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* ---- repo_open ---------------------------------------------------------- */
+
+START_TEST(test_open_doris)
+{
+	struct snap_opts o = {0};
+	struct snap_keys k;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = open_mode(0);
+	ck_assert_int_eq(repo_flavor(r), REPO_FLAVOR_DORIS);
+	ck_assert_str_eq(repo_flavor_name(repo_flavor(r)), "doris");
+	ck_assert_ptr_eq(repo_store(r), st);
+	ck_assert_ptr_nonnull(repo_create_time(r));
+	ck_assert_str_eq(repo_create_time(r), CREATED);
+	repo_close(r);
+	repo_close(NULL);
+}
+END_TEST
+
+START_TEST(test_open_starrocks)
+{
+	char err[ERRLEN] = "";
+	struct repo *r = NULL;
+
+	make_repo_info(SR_REPO, "y");
+	put_str(SR_REPO "__ss_s/__meta", "m");
+	put_str("unrelated/file", "u");
+	put_str("__palo_repository_file", "not a directory");
+	ck_assert_int_eq(repo_open(st, NULL, err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_name(r), "y");
+	ck_assert_str_eq(repo_root(r), SR_REPO);
+	ck_assert_int_eq(repo_flavor(r), REPO_FLAVOR_STARROCKS);
+	ck_assert_str_eq(repo_flavor_name(repo_flavor(r)), "starrocks");
+	ck_assert_str_eq(repo_create_time(r), CREATED);
+	repo_close(r);
+}
+END_TEST
+
+/* The URL names the repository directory itself. */
+START_TEST(test_open_at_repo_dir)
+{
+	char err[ERRLEN] = "";
+	struct store *s2;
+	struct repo *r = NULL;
+
+	make_repo_info(REPO, "x");
+	put_str(REPO "__ss_snap1/__meta", "m");
+	r = open_mode(1);
+	ck_assert_int_eq(repo_flavor(r), REPO_FLAVOR_DORIS);
+	ck_assert_ptr_eq(repo_store(r), rst);
+	ck_assert_str_eq(repo_create_time(r), CREATED);
+	repo_close(r);
+
+	/* StarRocks, found by the directory's name alone (no __repo_info
+	 * or __ss_ in it yet). */
+	put_str(SR_REPO "other", "o");
+	s2 = open_sub(SR_REPO);
+	ck_assert_int_eq(repo_open(s2, NULL, err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_root(r), "");
+	ck_assert_str_eq(repo_name(r), "y");
+	ck_assert_int_eq(repo_flavor(r), REPO_FLAVOR_STARROCKS);
+	ck_assert_ptr_null(repo_create_time(r));
+	repo_close(r);
+	store_close(s2);
+
+	/* Any directory holding __ss_* is a repository root. */
+	put_str("plain/__ss_snap/__meta", "m");
+	s2 = open_sub("plain");
+	ck_assert_int_eq(repo_open(s2, NULL, err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_root(r), "");
+	ck_assert_str_eq(repo_name(r), "plain");
+	ck_assert_int_eq(repo_flavor(r), REPO_FLAVOR_DORIS);
+	repo_close(r);
+	ck_assert_int_eq(repo_open(s2, "given", err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_name(r), "given");
+	repo_close(r);
+	store_close(s2);
+
+	/* Or holding only __repo_info. */
+	put_str("fresh/__repo_info", "{\"name\":\"fresh\"}");
+	s2 = open_sub("fresh");
+	ck_assert_int_eq(repo_open(s2, NULL, err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_root(r), "");
+	ck_assert_str_eq(repo_name(r), "fresh");
+	ck_assert_ptr_null(repo_create_time(r));
+	repo_close(r);
+	store_close(s2);
+}
+END_TEST
+
+START_TEST(test_open_several)
+{
+	struct repo *sentinel = (struct repo *)&sentinel, *r = sentinel;
+	char err[ERRLEN] = "";
+
+	make_repo_info(REPO, "x");
+	make_repo_info(SR_REPO, "y");
+	ck_assert_int_eq(repo_open(st, NULL, err, sizeof(err), &r), -EINVAL);
+	ck_assert_ptr_eq(r, sentinel);
+	ck_assert_msg(strstr(err, "__palo_repository_x") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "__starrocks_repository_y") != NULL, "%s",
+		      err);
+	ck_assert_msg(strstr(err, "repo=NAME") != NULL, "%s", err);
+
+	ck_assert_int_eq(repo_open(st, "y", err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_name(r), "y");
+	ck_assert_str_eq(repo_root(r), SR_REPO);
+	ck_assert_int_eq(repo_flavor(r), REPO_FLAVOR_STARROCKS);
+	repo_close(r);
+
+	ck_assert_int_eq(repo_open(st, "x", err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_name(r), "x");
+	ck_assert_str_eq(repo_root(r), REPO);
+	ck_assert_int_eq(repo_flavor(r), REPO_FLAVOR_DORIS);
+	repo_close(r);
+
+	/* Two Doris repositories whose names share a prefix. */
+	make_repo_info("__palo_repository_xx/", "xx");
+	ck_assert_int_eq(repo_open(st, "x", err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_root(r), REPO);
+	repo_close(r);
+	ck_assert_int_eq(repo_open(st, "xx", err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_root(r), "__palo_repository_xx/");
+	repo_close(r);
+	ck_assert_int_eq(repo_open(st, NULL, NULL, 0, &r), -EINVAL);
+}
+END_TEST
+
+/* The same name under both prefixes: Doris' wins, as in StarRocks. */
+START_TEST(test_open_same_name)
+{
+	char err[ERRLEN] = "";
+	struct repo *r = NULL;
+
+	make_repo_info("__palo_repository_z/", "z");
+	make_repo_info("__starrocks_repository_z/", "z");
+	ck_assert_int_eq(repo_open(st, "z", err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_root(r), "__palo_repository_z/");
+	ck_assert_int_eq(repo_flavor(r), REPO_FLAVOR_DORIS);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_open_name_missing)
+{
+	struct repo *sentinel = (struct repo *)&sentinel, *r = sentinel;
+	char err[ERRLEN] = "";
+
+	make_repo_info(REPO, "x");
+	ck_assert_int_eq(repo_open(st, "nosuch", err, sizeof(err), &r),
+			 -ENOENT);
+	ck_assert_ptr_eq(r, sentinel);
+	ck_assert_msg(strstr(err, "nosuch") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "__palo_repository_x") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_open_empty)
+{
+	struct repo *sentinel = (struct repo *)&sentinel, *r = sentinel;
+	char err[ERRLEN] = "";
+
+	ck_assert_int_eq(repo_open(st, NULL, err, sizeof(err), &r), -ENOENT);
+	ck_assert_ptr_eq(r, sentinel);
+	ck_assert_msg(strstr(err, "no Doris/StarRocks repository") != NULL,
+		      "%s", err);
+	ck_assert_msg(strstr(err, st->url) != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "__palo_repository_") != NULL, "%s", err);
+
+	/* Unrelated content is no better; a NULL err is allowed. */
+	put_str("data/file.csv", "1,2,3");
+	put_str("__ss_file", "an object, not a prefix");
+	ck_assert_int_eq(repo_open(st, NULL, NULL, 0, &r), -ENOENT);
+	err[0] = '\0';
+	ck_assert_int_eq(repo_open(st, "x", err, sizeof(err), &r), -ENOENT);
+	ck_assert_msg(strstr(err, "no Doris/StarRocks repository") != NULL,
+		      "%s", err);
+	ck_assert_ptr_eq(r, sentinel);
+}
+END_TEST
+
+START_TEST(test_open_bad_repo_info)
+{
+	struct repo *r;
+
+	put_str(REPO "__repo_info", "not json at all");
+	put_str(REPO "__ss_a/__meta", "m");
+	r = open_mode(0);
+	ck_assert_ptr_null(repo_create_time(r));
+	repo_close(r);
+
+	/* JSON, but create_time of the wrong type. */
+	put_str(REPO "__repo_info", "{\"name\":\"x\",\"create_time\":5}");
+	r = open_mode(0);
+	ck_assert_ptr_null(repo_create_time(r));
+	repo_close(r);
+}
+END_TEST
+
+/* ---- labels and timestamps ---------------------------------------------- */
+
+struct labels {
+	char text[1024];
+	unsigned n, stop_at;
+};
+
+static int labels_cb(const struct repo_label_ref *ref, void *arg)
+{
+	struct labels *ls = arg;
+	size_t used = strlen(ls->text);
+
+	ck_assert_ptr_nonnull(ref->dir);
+	ck_assert(starts_with(ref->dir, "__ss_"));
+	ck_assert_ptr_nonnull(ref->label);
+	ck_assert_str_eq(ref->label, ref->dir + 5);
+	snprintf(ls->text + used, sizeof(ls->text) - used, "%s%s",
+		 used ? "," : "", ref->label);
+	ls->n++;
+	return ls->n == ls->stop_at ? 7 : 0;
+}
+
+START_TEST(test_list_labels)
+{
+	struct labels ls = {0};
+	struct snap_opts o = {0};
+	struct snap_keys k;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap_b", &o, &k);
+	make_snapshot(REPO, "snap_a", &o, &k);
+	make_snapshot(REPO, "Snap_C", &o, &k);
+	put_str(REPO "__ss_content/__db_1/x", "stray content dir");
+	put_str(REPO "__ss_file", "an object, not a label");
+	put_str(REPO "other/x", "o");
+	r = open_mode(_i);
+
+	ck_assert_int_eq(repo_list_labels(r, labels_cb, &ls), 0);
+	ck_assert_str_eq(ls.text, "Snap_C,snap_a,snap_b");
+	ck_assert_uint_eq(ls.n, 3);
+
+	memset(&ls, 0, sizeof(ls));
+	ls.stop_at = 2;
+	ck_assert_int_eq(repo_list_labels(r, labels_cb, &ls), 7);
+	ck_assert_str_eq(ls.text, "Snap_C,snap_a");
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_list_labels_none)
+{
+	struct labels ls = {0};
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	r = open_mode(0);
+	ck_assert_int_eq(repo_list_labels(r, labels_cb, &ls), 0);
+	ck_assert_uint_eq(ls.n, 0);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_ts_valid)
+{
+	static const char *const good[] = {
+		"2024-05-01-10-20-30",	   "1970-01-01-00-00-00",
+		"9999-99-99-99-99-99", /* the shape, not the calendar */
+		"2024-05-01-10-20-30-123", "2024-05-01-10-20-30-000",
+	};
+	static const char *const bad[] = {
+		"",
+		"2024",
+		"2024-05-01",
+		"2024-05-01-10-20-3",
+		"2024-05-01-10-20-300",
+		"2024-05-01-10-20-30-",
+		"2024-05-01-10-20-30-1",
+		"2024-05-01-10-20-30-12",
+		"2024-05-01-10-20-30-1234",
+		"2024-05-01-10-20-30.123",
+		"2024-05-01-10-20-30_123",
+		"2024-05-01-10-20-30-12a",
+		"2024-05-01 10:20:30",
+		"2024/05/01-10-20-30",
+		"2024-05-01T10-20-30",
+		"2024-05-01-10-20:30",
+		"20240501-10-20-30-00",
+		"abcd-05-01-10-20-30",
+		"2024-5-01-10-20-300",
+		"2024-05-1-10-20-300",
+		"+024-05-01-10-20-30",
+		" 024-05-01-10-20-30",
+		"2024-05-01-10-20-3 ",
+		"2024-05-01-10-20-3x",
+		"2024--5-01-10-20-30",
+		"---------------------",
+		"2024-05-01-10-20-30-123-",
+		"2024-05-01-10-20-30-123-456",
+	};
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(repo_ts_valid(good[i], strlen(good[i])),
+			      "rejected \"%s\"", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!repo_ts_valid(bad[i], strlen(bad[i])),
+			      "accepted \"%s\"", bad[i]);
+
+	/* Only @len bytes count: a name's md5 suffix may follow. */
+	ck_assert(repo_ts_valid(TS ".0123", 19));
+	ck_assert(repo_ts_valid(TS_SR "xyz", 23));
+	ck_assert(!repo_ts_valid(TS, 18));
+	ck_assert(!repo_ts_valid(TS, 0));
+	/* A NUL inside is not a digit. */
+	memcpy(buf, TS, sizeof(TS));
+	buf[12] = '\0';
+	ck_assert(!repo_ts_valid(buf, 19));
+}
+END_TEST
+
+/* ---- repo_label_load ---------------------------------------------------- */
+
+START_TEST(test_label_good)
+{
+	struct snap_opts o = {0};
+	struct snap_keys k;
+	struct repo_label *l;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = open_mode(_i);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_str_eq(l->status, "OK");
+	ck_assert_str_eq(l->label, "snap1");
+	ck_assert_str_eq(l->dir, "__ss_snap1");
+	ck_assert_uint_eq(l->nts, 1);
+	ck_assert_str_eq(l->ts[0].name, TS);
+	ck_assert(l->ts[0].valid_name);
+	ck_assert_ptr_null(l->ts[0].reason);
+	expect_key(r, l->ts[0].info_key, k.info);
+	ck_assert_uint_eq(l->ts[0].info_size, k.info_len);
+	ck_assert_int_gt(l->ts[0].info_mtime, 0);
+	expect_key(r, l->meta_key, k.meta);
+	ck_assert_uint_eq(l->meta_size, k.meta_len);
+	ck_assert_ptr_null(l->meta_problem);
+	repo_label_free(l);
+	repo_label_free(NULL);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_label_no_info)
+{
+	struct repo_label *l;
+	struct repo *r;
+	char key[KEYLEN];
+
+	put_named(REPO "__ss_snap1/", "__meta", "m", 1, NULL, key);
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_msg(starts_with(l->status, "INCOMPLETE"), "%s", l->status);
+	ck_assert_ptr_null(strchr(l->status, '\n'));
+	ck_assert_uint_eq(l->nts, 0);
+	ck_assert_ptr_nonnull(l->meta_key);
+	ck_assert_ptr_null(l->meta_problem);
+	repo_label_free(l);
+
+	/* Nothing but tablet data: no info and no meta. */
+	put_str(REPO "__ss_snap2/" TABLET_DIR "f", "d");
+	l = load_label(r, "__ss_snap2");
+	ck_assert_msg(starts_with(l->status, "INCOMPLETE"), "%s", l->status);
+	ck_assert_ptr_null(l->meta_key);
+	ck_assert_ptr_nonnull(l->meta_problem);
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_label_bad_names)
+{
+	struct snap_opts o = {0};
+	struct snap_keys k;
+	char key[KEYLEN], hex[MD5_HEX_LEN + 1];
+	struct repo_label *l;
+	struct repo *r;
+	size_t i;
+
+	make_snapshot(REPO, "snap1", &o, &k);
+	/* An interrupted upload of a second info. */
+	snprintf(key, sizeof(key), REPO "%s.part", k.info);
+	put_str(key, "{");
+	/* Not an md5 suffix. */
+	put_str(REPO "__ss_snap1/__info_" TS ".notanmd5", "{}");
+	put_str(REPO "__ss_snap1/__info_" TS, "{}");
+	/* An md5 suffix, but not a timestamp. */
+	md5_of("{}", 2, hex);
+	snprintf(key, sizeof(key), REPO "__ss_snap1/__info_20240501.%s", hex);
+	put_str(key, "{}");
+	/* A StarRocks timestamp is fine. */
+	put_named(REPO "__ss_snap1/", "__info_" TS_SR, "{}", 2, NULL, key);
+
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_str_eq(l->status, "OK");
+	ck_assert_uint_eq(l->nts, 6);
+	/* Sorted by name; valid names are their timestamp, others the
+	 * object name. */
+	ck_assert_str_eq(l->ts[0].name, TS);
+	ck_assert(l->ts[0].valid_name);
+	ck_assert_str_eq(l->ts[1].name, TS_SR);
+	ck_assert(l->ts[1].valid_name);
+	for (i = 1; i < l->nts; i++)
+		ck_assert_str_lt(l->ts[i - 1].name, l->ts[i].name);
+	for (i = 2; i < l->nts; i++) {
+		const struct repo_ts *t = &l->ts[i];
+
+		ck_assert(!t->valid_name);
+		ck_assert_ptr_nonnull(t->reason);
+		ck_assert(starts_with(t->name, "__info_"));
+		ck_assert(starts_with(t->info_key, repo_root(r)));
+		ck_assert_str_eq(strrchr(t->info_key, '/') + 1, t->name);
+		ck_assert_ptr_nonnull(strstr(t->reason, t->name));
+		if (strstr(t->name, ".part"))
+			ck_assert_msg(strstr(t->reason, ".part") != NULL, "%s",
+				      t->reason);
+		else if (strstr(t->name, "__info_20240501."))
+			ck_assert_msg(strstr(t->reason, "timestamp") != NULL,
+				      "%s", t->reason);
+		else
+			ck_assert_msg(strstr(t->reason, "md5") != NULL, "%s",
+				      t->reason);
+	}
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+/* Only unusable info names: the label is not OK. */
+START_TEST(test_label_only_bad_names)
+{
+	struct repo_label *l;
+	struct repo *r;
+	char key[KEYLEN];
+
+	put_named(REPO "__ss_snap1/", "__meta", "m", 1, NULL, key);
+	put_str(REPO "__ss_snap1/__info_" TS ".part", "{");
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_msg(starts_with(l->status, "INVALID"), "%s", l->status);
+	ck_assert_uint_eq(l->nts, 1);
+	ck_assert(!l->ts[0].valid_name);
+	ck_assert_ptr_nonnull(strstr(l->ts[0].reason, ".part"));
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_label_two_meta)
+{
+	struct snap_opts o = {0};
+	struct snap_keys k;
+	struct repo_label *l;
+	struct repo *r;
+	char key[KEYLEN];
+
+	make_snapshot(REPO, "snap1", &o, &k);
+	snprintf(key, sizeof(key), REPO "%s.part", k.meta);
+	put_str(key, "partial");
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_ptr_nonnull(l->meta_problem);
+	ck_assert_msg(strstr(l->meta_problem, "2 __meta") != NULL, "%s",
+		      l->meta_problem);
+	ck_assert_str_eq(l->status, "OK"); /* the info is fine */
+	repo_label_free(l);
+
+	/* A second, differently named meta is a problem too. */
+	ck_assert_int_eq(store_remove(st, key), 0);
+	put_named(REPO "__ss_snap1/", "__meta", "other", 5, NULL, key);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_ptr_nonnull(l->meta_problem);
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_label_meta_no_md5)
+{
+	struct repo_label *l;
+	struct repo *r;
+
+	put_str(REPO "__ss_snap1/__meta", "m");
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_ptr_null(l->meta_key);
+	ck_assert_ptr_nonnull(l->meta_problem);
+	ck_assert_msg(strstr(l->meta_problem, "md5") != NULL, "%s",
+		      l->meta_problem);
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_label_missing)
+{
+	struct repo_label *sentinel = (struct repo_label *)&sentinel;
+	struct repo_label *l = sentinel;
+	struct snap_opts o = {0};
+	struct snap_keys k;
+	struct repo *r;
+
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = open_mode(_i);
+	ck_assert_int_eq(repo_label_load(r, "__ss_nosuch", &l), -ENOENT);
+	ck_assert_int_eq(repo_label_load(r, "__ss_snap", &l), -ENOENT);
+	ck_assert_ptr_eq(l, sentinel);
+	repo_close(r);
+}
+END_TEST
+
+/* ---- repo_snapshot_load ------------------------------------------------- */
+
+/* Build one snapshot "snap1" as @o says, load it, return its label. */
+static struct repo_snapshot *snapshot_with(const struct snap_opts *o,
+					   struct repo **rp,
+					   struct repo_label **lp,
+					   struct snap_keys *k)
+{
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", o, k);
+	*rp = open_mode(0);
+	*lp = load_label(*rp, "__ss_snap1");
+	ck_assert_uint_eq((*lp)->nts, 1);
+	return load_snapshot(*rp, *lp, 0);
+}
+
+static void snapshot_done(struct repo_snapshot *s, struct repo_label *l,
+			  struct repo *r)
+{
+	repo_snapshot_free(s);
+	repo_label_free(l);
+	repo_close(r);
+}
+
+START_TEST(test_snapshot_ok)
+{
+	struct snap_opts o = {0};
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = open_mode(_i);
+	l = load_label(r, "__ss_snap1");
+	s = load_snapshot(r, l, 0);
+	ck_assert_str_eq(s->verdict, "OK");
+	ck_assert(s->ok);
+	ck_assert_ptr_nonnull(s->ji);
+	ck_assert_str_eq(s->ji->name, "snap1");
+	ck_assert_str_eq(s->ji->database, "db1");
+	ck_assert_int_eq(s->ji->db_id, 10004);
+	ck_assert_int_eq(s->ji->meta_version, 140);
+	ck_assert_uint_eq(s->ji->ntables, 1);
+	ck_assert_int_eq(s->mtime, BACKUP_MS / 1000);
+	ck_assert_str_eq(s->label, "snap1");
+	ck_assert_str_eq(s->ts, TS);
+	expect_key(r, s->info_key, k.info);
+	ck_assert_uint_eq(s->info_size, k.info_len);
+	expect_key(r, s->meta_key, k.meta);
+	ck_assert_uint_eq(s->meta_size, k.meta_len);
+	snapshot_done(s, l, r);
+	repo_snapshot_free(NULL);
+}
+END_TEST
+
+START_TEST(test_snapshot_bad_md5)
+{
+	struct snap_opts o = {.info_bad_md5 = true};
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	ck_assert_msg(starts_with(s->verdict, "INVALID"), "%s", s->verdict);
+	ck_assert_msg(strstr(s->verdict, k.info) != NULL, "%s", s->verdict);
+	ck_assert_msg(strstr(s->verdict, "MD5") != NULL, "%s", s->verdict);
+	ck_assert(!s->ok);
+	ck_assert_ptr_null(s->ji);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+START_TEST(test_snapshot_bad_json)
+{
+	struct snap_opts o = {.info_bad_json = true};
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	ck_assert_msg(starts_with(s->verdict, "INVALID"), "%s", s->verdict);
+	ck_assert_msg(strstr(s->verdict, k.info) != NULL, "%s", s->verdict);
+	ck_assert(!s->ok);
+	ck_assert_ptr_null(s->ji);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+START_TEST(test_snapshot_failed)
+{
+	struct snap_opts o = {.result = "failed"};
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	ck_assert_msg(starts_with(s->verdict, "FAILED"), "%s", s->verdict);
+	ck_assert_msg(strstr(s->verdict, "failed") != NULL, "%s", s->verdict);
+	ck_assert(!s->ok);
+	/* Sound but failed: still browsable. */
+	ck_assert_ptr_nonnull(s->ji);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+START_TEST(test_snapshot_misnamed)
+{
+	struct snap_opts o = {.info_name = "other_label"};
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	ck_assert_msg(starts_with(s->verdict, "INVALID"), "%s", s->verdict);
+	ck_assert_msg(strstr(s->verdict, "other_label") != NULL, "%s",
+		      s->verdict);
+	ck_assert_msg(strstr(s->verdict, "snap1") != NULL, "%s", s->verdict);
+	ck_assert(!s->ok);
+	ck_assert_ptr_null(s->ji);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+START_TEST(test_snapshot_no_meta)
+{
+	struct snap_opts o = {.meta = META_NONE};
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	ck_assert_msg(starts_with(s->verdict, "INCOMPLETE"), "%s", s->verdict);
+	ck_assert_msg(strstr(s->verdict, "__meta") != NULL, "%s", s->verdict);
+	ck_assert(!s->ok);
+	ck_assert_ptr_null(s->meta_key);
+	ck_assert_ptr_nonnull(s->ji);
+	ck_assert_int_eq(s->mtime, BACKUP_MS / 1000);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* A StarRocks repository with a millisecond timestamp. */
+START_TEST(test_snapshot_starrocks)
+{
+	struct snap_opts o = {.ts = TS_SR, .meta_version = 92};
+	char err[ERRLEN] = "";
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r = NULL;
+
+	make_repo_info(SR_REPO, "y");
+	make_snapshot(SR_REPO, "sr_snap", &o, &k);
+	ck_assert_int_eq(repo_open(st, NULL, err, sizeof(err), &r), 0);
+	ck_assert_int_eq(repo_flavor(r), REPO_FLAVOR_STARROCKS);
+	l = load_label(r, "__ss_sr_snap");
+	ck_assert_str_eq(l->status, "OK");
+	ck_assert_uint_eq(l->nts, 1);
+	ck_assert_str_eq(l->ts[0].name, TS_SR);
+	s = load_snapshot(r, l, 0);
+	ck_assert_str_eq(s->verdict, "OK");
+	ck_assert_str_eq(s->ts, TS_SR);
+	ck_assert_str_eq(s->label, "sr_snap");
+	expect_key(r, s->info_key, k.info);
+	ck_assert_int_eq(s->ji->meta_version, 92);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* A timestamp entry with an invalid name is reported, not read. */
+START_TEST(test_snapshot_bad_name)
+{
+	struct snap_opts o = {0};
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	char key[KEYLEN];
+
+	make_snapshot(REPO, "snap1", &o, &k);
+	snprintf(key, sizeof(key), REPO "%s.part", k.info);
+	put_str(key, "{");
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_uint_eq(l->nts, 2);
+	ck_assert(!l->ts[1].valid_name);
+	s = load_snapshot(r, l, 1);
+	ck_assert_msg(starts_with(s->verdict, "INVALID"), "%s", s->verdict);
+	ck_assert_msg(strstr(s->verdict, ".part") != NULL, "%s", s->verdict);
+	ck_assert(!s->ok);
+	ck_assert_ptr_null(s->ji);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* The info object goes away between listing and reading. */
+START_TEST(test_snapshot_vanished)
+{
+	struct snap_opts o = {0};
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	char key[KEYLEN];
+
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap1");
+	snprintf(key, sizeof(key), REPO "%s", k.info);
+	ck_assert_int_eq(store_remove(st, key), 0);
+	s = load_snapshot(r, l, 0);
+	ck_assert_msg(starts_with(s->verdict, "INVALID"), "%s", s->verdict);
+	ck_assert_msg(strstr(s->verdict, k.info) != NULL, "%s", s->verdict);
+	ck_assert(!s->ok);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* ---- repo_snapshot_meta_json -------------------------------------------- */
+
+static void meta_json_of(const struct snap_opts *o, char **problem, char **json)
+{
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	size_t len = 0;
+
+	s = snapshot_with(o, &r, &l, &k);
+	*problem = (char *)&len;
+	*json = NULL;
+	ck_assert_int_eq(repo_snapshot_meta_json(r, s, problem, json, &len), 0);
+	ck_assert_ptr_nonnull(*json);
+	ck_assert_uint_eq(strlen(*json), len);
+	ck_assert_uint_gt(len, 2);
+	ck_assert_int_eq((*json)[0], '{');
+	ck_assert_int_eq((*json)[len - 1], '\n');
+	if (*problem) {
+		ck_assert_ptr_null(strchr(*problem, '\n'));
+		ck_assert_msg(strstr(*json, "\"unusable\"") != NULL, "%s",
+			      *json);
+		if (k.meta[0])
+			ck_assert_msg(strstr(*json, k.meta) != NULL, "%s",
+				      *json);
+	}
+	snapshot_done(s, l, r);
+}
+
+START_TEST(test_meta_json)
+{
+	struct snap_opts o = {0};
+	char *problem, *json;
+
+	meta_json_of(&o, &problem, &json);
+	ck_assert_ptr_null(problem);
+	ck_assert_msg(strstr(json, "\"format\": \"json\"") != NULL, "%s", json);
+	ck_assert_msg(strstr(json, "\"meta_version\": 140") != NULL, "%s",
+		      json);
+	ck_assert_msg(strstr(json, "\"t1\"") != NULL, "%s", json);
+	free(json);
+}
+END_TEST
+
+START_TEST(test_meta_legacy)
+{
+	struct snap_opts o = {.meta = META_LEGACY, .meta_version = 120};
+	char *problem, *json;
+
+	meta_json_of(&o, &problem, &json);
+	ck_assert_ptr_null(problem);
+	ck_assert_msg(strstr(json, "\"format\": \"legacy-binary\"") != NULL,
+		      "%s", json);
+	ck_assert_msg(strstr(json, "\"meta_version\": 120") != NULL, "%s",
+		      json);
+	ck_assert_msg(strstr(json, "\"table_count\": 2") != NULL, "%s", json);
+	ck_assert_msg(strstr(json, "\"size\": 16") != NULL, "%s", json);
+	free(json);
+}
+END_TEST
+
+START_TEST(test_meta_bad_md5)
+{
+	struct snap_opts o = {.meta = META_BAD_MD5};
+	char *problem, *json;
+
+	meta_json_of(&o, &problem, &json);
+	ck_assert_ptr_nonnull(problem);
+	ck_assert_msg(strstr(problem, "MD5") != NULL, "%s", problem);
+	ck_assert_msg(strstr(json, "MD5") != NULL, "%s", json);
+	free(problem);
+	free(json);
+}
+END_TEST
+
+START_TEST(test_meta_bad_json)
+{
+	struct snap_opts o = {.meta = META_BAD_JSON};
+	char *problem, *json;
+
+	meta_json_of(&o, &problem, &json);
+	ck_assert_ptr_nonnull(problem);
+	ck_assert_msg(strstr(problem, "malformed") != NULL, "%s", problem);
+	free(problem);
+	free(json);
+}
+END_TEST
+
+START_TEST(test_meta_none)
+{
+	struct snap_opts o = {.meta = META_NONE};
+	char *problem, *json;
+
+	meta_json_of(&o, &problem, &json);
+	ck_assert_ptr_nonnull(problem);
+	ck_assert_msg(strstr(json, problem) != NULL, "%s", json);
+	free(problem);
+	free(json);
+}
+END_TEST
+
+/* The meta goes away after the label was listed. */
+START_TEST(test_meta_vanished)
+{
+	struct snap_opts o = {0};
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	char key[KEYLEN], *problem = NULL, *json = NULL;
+	size_t len;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	snprintf(key, sizeof(key), REPO "%s", k.meta);
+	ck_assert_int_eq(store_remove(st, key), 0);
+	ck_assert_int_eq(repo_snapshot_meta_json(r, s, &problem, &json, &len),
+			 0);
+	ck_assert_ptr_nonnull(problem);
+	ck_assert_ptr_nonnull(strstr(json, "unusable"));
+	free(problem);
+	free(json);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* ---- repo_tablet_files -------------------------------------------------- */
+
+static void tablet_files_of(struct repo *r, const struct repo_snapshot *s,
+			    struct repo_file **files, size_t *n)
+{
+	const struct jobinfo_table *tbl;
+	const struct jobinfo_index *idx;
+	const struct jobinfo_tablet *tab;
+
+	ck_assert_ptr_nonnull(s->ji);
+	ck_assert_uint_eq(s->ji->ntables, 1);
+	tbl = &s->ji->tables[0];
+	ck_assert_uint_eq(tbl->npartitions, 1);
+	ck_assert_uint_eq(tbl->partitions[0].nindexes, 1);
+	idx = &tbl->partitions[0].indexes[0];
+	ck_assert_uint_eq(idx->ntablets, 1);
+	tab = &idx->tablets[0];
+	ck_assert_int_eq(tab->id, 10015);
+	ck_assert_int_eq(tab->part_id, 10012);
+	ck_assert_int_eq(repo_tablet_files(r, s, tbl, idx, tab, files, n), 0);
+}
+
+START_TEST(test_tablet_files)
+{
+	struct snap_opts o = {.omit_dat = true};
+	char hdr_md5[MD5_HEX_LEN + 1], dat_md5[MD5_HEX_LEN + 1];
+	char key[KEYLEN], extra[KEYLEN];
+	struct repo_snapshot *s;
+	struct repo_file *files;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	size_t n, i;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	/* Not in the info: an object with an md5 name (a file of the
+	 * tablet all the same: the BE restores the directory listing),
+	 * one without (ignored), a sub-prefix (ignored), and a same-named
+	 * file with another md5 (the info's version wins). */
+	snprintf(key, sizeof(key), REPO "__ss_snap1/" TABLET_DIR);
+	put_named(key, "extra.dat", "e", 1, NULL, extra);
+	snprintf(extra, sizeof(extra), "%snotes.txt", key);
+	put_str(extra, "not in the info");
+	snprintf(extra, sizeof(extra), "%ssub/x", key);
+	put_str(extra, "below");
+	put_named(key, "x_0.dat", "other content", 13, NULL, extra);
+
+	r = open_mode(_i);
+	l = load_label(r, "__ss_snap1");
+	s = load_snapshot(r, l, 0);
+	ck_assert_str_eq(s->verdict, "OK");
+	tablet_files_of(r, s, &files, &n);
+	ck_assert_uint_eq(n, 3);
+	md5_of(hdr_data, strlen(hdr_data), hdr_md5);
+	md5_of(dat_data, strlen(dat_data), dat_md5);
+
+	ck_assert_str_eq(files[0].name, "10015.hdr");
+	ck_assert_str_eq(files[0].md5, hdr_md5);
+	expect_key(r, files[0].key, k.hdr);
+	ck_assert(files[0].present);
+	ck_assert_uint_eq(files[0].size, strlen(hdr_data));
+	ck_assert_int_gt(files[0].mtime, 0);
+
+	ck_assert_str_eq(files[1].name, "x_0.dat");
+	ck_assert_str_eq(files[1].md5, dat_md5);
+	expect_key(r, files[1].key, k.dat);
+	ck_assert(!files[1].present);
+	ck_assert_uint_eq(files[1].size, 0);
+
+	ck_assert_str_eq(files[2].name, "extra.dat");
+	ck_assert(files[2].present);
+	ck_assert_uint_eq(files[2].size, 1);
+	for (i = 0; i < n; i++)
+		ck_assert_ptr_null(strstr(files[i].name, "notes"));
+	repo_files_free(files, n);
+
+	/* With every file present. */
+	snprintf(key, sizeof(key), REPO "%s", k.dat);
+	put_str(key, dat_data);
+	tablet_files_of(r, s, &files, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(files[0].present);
+	ck_assert(files[1].present);
+	ck_assert_uint_eq(files[1].size, strlen(dat_data));
+	repo_files_free(files, n);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* No data at all for the tablet (a METADATA_ONLY-like leftover). */
+START_TEST(test_tablet_files_absent)
+{
+	struct snap_opts o = {.omit_hdr = true, .omit_dat = true};
+	struct repo_snapshot *s;
+	struct repo_file *files;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	size_t n;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	tablet_files_of(r, s, &files, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(!files[0].present);
+	ck_assert(!files[1].present);
+	repo_files_free(files, n);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+static Suite *repo_suite(void)
+{
+	Suite *s = suite_create("repo");
+	TCase *tc = tcase_create("open");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_open_doris);
+	tcase_add_test(tc, test_open_starrocks);
+	tcase_add_test(tc, test_open_at_repo_dir);
+	tcase_add_test(tc, test_open_several);
+	tcase_add_test(tc, test_open_same_name);
+	tcase_add_test(tc, test_open_name_missing);
+	tcase_add_test(tc, test_open_empty);
+	tcase_add_test(tc, test_open_bad_repo_info);
+	suite_add_tcase(s, tc);
+
+	/* Loop tests run with _i = 0 (root REPO) and 1 (root ""). */
+	tc = tcase_create("labels");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_list_labels, 0, 2);
+	tcase_add_test(tc, test_list_labels_none);
+	tcase_add_test(tc, test_ts_valid);
+	tcase_add_loop_test(tc, test_label_good, 0, 2);
+	tcase_add_test(tc, test_label_no_info);
+	tcase_add_test(tc, test_label_bad_names);
+	tcase_add_test(tc, test_label_only_bad_names);
+	tcase_add_test(tc, test_label_two_meta);
+	tcase_add_test(tc, test_label_meta_no_md5);
+	tcase_add_loop_test(tc, test_label_missing, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("snapshot");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_snapshot_ok, 0, 2);
+	tcase_add_test(tc, test_snapshot_bad_md5);
+	tcase_add_test(tc, test_snapshot_bad_json);
+	tcase_add_test(tc, test_snapshot_failed);
+	tcase_add_test(tc, test_snapshot_misnamed);
+	tcase_add_test(tc, test_snapshot_no_meta);
+	tcase_add_test(tc, test_snapshot_starrocks);
+	tcase_add_test(tc, test_snapshot_bad_name);
+	tcase_add_test(tc, test_snapshot_vanished);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("meta");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_meta_json);
+	tcase_add_test(tc, test_meta_legacy);
+	tcase_add_test(tc, test_meta_bad_md5);
+	tcase_add_test(tc, test_meta_bad_json);
+	tcase_add_test(tc, test_meta_none);
+	tcase_add_test(tc, test_meta_vanished);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tablet");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_tablet_files, 0, 2);
+	tcase_add_test(tc, test_tablet_files_absent);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(repo_suite)
