@@ -41,7 +41,10 @@ struct cli {
 
 enum { KEY_HELP, KEY_VERSION };
 
-#define CLI_OPT(t, p) {t, offsetof(struct cli, p), 1}
+#define CLI_OPT(t, p)                                                          \
+	{                                                                      \
+		t, offsetof(struct cli, p), 1                                  \
+	}
 static const struct fuse_opt cli_opts[] = {
 	CLI_OPT("repo=%s", repo),
 	CLI_OPT("cache_ttl=%u", cache_ttl),
@@ -62,7 +65,8 @@ static void usage(FILE *out, const char *prog)
 		"Mount a Doris/StarRocks backup repository read-only.\n"
 		"REPOSITORY_URL is file:///path or a plain path: the directory "
 		"holding\n"
-		"__palo_repository_<name>/ (or __starrocks_repository_<name>/), "
+		"__palo_repository_<name>/ (or "
+		"__starrocks_repository_<name>/), "
 		"or that\n"
 		"repository directory itself.\n"
 		"\n"
@@ -74,7 +78,8 @@ static void usage(FILE *out, const char *prog)
 		"    -s                     single-threaded\n"
 		"    -o repo=NAME           repository to mount when the URL "
 		"holds several\n"
-		"    -o cache_ttl=SECONDS   re-list directories after this long "
+		"    -o cache_ttl=SECONDS   re-list directories after this "
+		"long "
 		"(default 10)\n"
 		"    -o noverify            don't MD5-check full reads\n"
 		"    -o verbose             log every repository access\n"
@@ -197,8 +202,8 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_open(req, fi);
 }
 
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
-		       off_t off, struct fuse_file_info *fi)
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
 {
 	struct snapfs_dir *d = (struct snapfs_dir *)(uintptr_t)fi->fh;
 	size_t i, pos = 0, len, n = snapfs_dir_count(d);
@@ -323,8 +328,8 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 }
 
 /* Everything that would change the tree: the mount is read-only. */
-static void op_erofs_mkdir(fuse_req_t req, fuse_ino_t parent,
-			   const char *name, mode_t mode)
+static void op_erofs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+			   mode_t mode)
 {
 	fuse_reply_err(req, EROFS);
 }
@@ -334,8 +339,8 @@ static void op_erofs_name(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, EROFS);
 }
 
-static void op_erofs_mknod(fuse_req_t req, fuse_ino_t parent,
-			   const char *name, mode_t mode, dev_t rdev)
+static void op_erofs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+			   mode_t mode, dev_t rdev)
 {
 	fuse_reply_err(req, EROFS);
 }
@@ -346,9 +351,9 @@ static void op_erofs_symlink(fuse_req_t req, const char *link,
 	fuse_reply_err(req, EROFS);
 }
 
-static void op_erofs_rename(fuse_req_t req, fuse_ino_t parent,
-			    const char *name, fuse_ino_t newparent,
-			    const char *newname, unsigned int flags)
+static void op_erofs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+			    fuse_ino_t newparent, const char *newname,
+			    unsigned int flags)
 {
 	fuse_reply_err(req, EROFS);
 }
@@ -359,9 +364,8 @@ static void op_erofs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	fuse_reply_err(req, EROFS);
 }
 
-static void op_erofs_create(fuse_req_t req, fuse_ino_t parent,
-			    const char *name, mode_t mode,
-			    struct fuse_file_info *fi)
+static void op_erofs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+			    mode_t mode, struct fuse_file_info *fi)
 {
 	fuse_reply_err(req, EROFS);
 }
@@ -372,9 +376,8 @@ static void op_erofs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	fuse_reply_err(req, EROFS);
 }
 
-static void op_erofs_setxattr(fuse_req_t req, fuse_ino_t ino,
-			      const char *name, const char *value, size_t size,
-			      int flags)
+static void op_erofs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			      const char *value, size_t size, int flags)
 {
 	fuse_reply_err(req, EROFS);
 }

@@ -74,14 +74,14 @@ struct node {
 	bool listed;
 	time_t listed_at;
 	/* Kind-specific payload, set at creation and then read-only. */
-	char *key;		    /* object key / prefix / label dir */
-	char md5[MD5_HEX_LEN + 1];  /* "" if the name carries none */
-	bool missing;		    /* listed in the info, absent in store */
-	bool corrupt;		    /* failed an MD5 check (under lock) */
-	char *text;		    /* N_TEXT content, N_LINK target */
-	struct snap *snap;	    /* N_TS and everything below it */
-	const void *ref;	    /* jobinfo table/partition/index/tablet */
-	bool snap_text_is_meta;	    /* N_SNAP_TEXT: meta.json, else status */
+	char *key;		   /* object key / prefix / label dir */
+	char md5[MD5_HEX_LEN + 1]; /* "" if the name carries none */
+	bool missing;		   /* listed in the info, absent in store */
+	bool corrupt;		   /* failed an MD5 check (under lock) */
+	char *text;		   /* N_TEXT content, N_LINK target */
+	struct snap *snap;	   /* N_TS and everything below it */
+	const void *ref;	   /* jobinfo table/partition/index/tablet */
+	bool snap_text_is_meta;	   /* N_SNAP_TEXT: meta.json, else status */
 };
 
 struct snapfs {
@@ -106,7 +106,7 @@ struct snapfs_dir {
 		char *name;
 		uint64_t ino;
 		mode_t mode;
-	} *e;
+	} * e;
 };
 
 struct snapfs_file {
@@ -505,14 +505,12 @@ out:
 
 /* ---- fills: one per directory kind ------------------------------------ */
 
-static int fill_root(struct snapfs *fs, struct node *dir,
-		     struct protolist *pl)
+static int fill_root(struct snapfs *fs, struct node *dir, struct protolist *pl)
 {
 	struct proto *p;
 
 	if (!proto_text(pl, "README", readme_text(fs), fs->mounted_at) ||
-	    !proto_text(pl, "repository", repository_text(fs),
-			fs->mounted_at))
+	    !proto_text(pl, "repository", repository_text(fs), fs->mounted_at))
 		return -ENOMEM;
 	p = proto_add(pl, "snapshots", N_SNAPSHOTS);
 	if (!p)
@@ -566,8 +564,7 @@ static void retire_label(struct snapfs *fs, struct repo_label *rl)
 		snap_log(LOG_ERR, "out of memory keeping label %s", rl->label);
 }
 
-static int fill_label(struct snapfs *fs, struct node *dir,
-		      struct protolist *pl)
+static int fill_label(struct snapfs *fs, struct node *dir, struct protolist *pl)
 {
 	struct repo_label *rl = NULL;
 	const char *latest = NULL;
@@ -825,8 +822,7 @@ static int raw_cb(const struct store_entry *e, void *arg)
 	return 0;
 }
 
-static int fill_raw(struct snapfs *fs, struct node *dir,
-		    struct protolist *pl)
+static int fill_raw(struct snapfs *fs, struct node *dir, struct protolist *pl)
 {
 	size_t plen = strlen(dir->key);
 	int64_t when = fs->mounted_at;
@@ -1150,7 +1146,7 @@ int snapfs_opendir(struct snapfs *fs, uint64_t ino, struct snapfs_dir **out)
 
 		d->e[d->n].name = strdup(k->name);
 		d->e[d->n].ino = k->ino;
-		d->e[d->n].mode = k->is_dir		? S_IFDIR
+		d->e[d->n].mode = k->is_dir	      ? S_IFDIR
 				  : k->kind == N_LINK ? S_IFLNK
 						      : S_IFREG;
 		d->n++;

@@ -26,7 +26,7 @@ struct snapfs_file;
 
 #define SNAPFS_ROOT_INO 1
 
-#define SNAPFS_XATTR_MD5 "user.snapfs.md5"
+#define SNAPFS_XATTR_MD5    "user.snapfs.md5"
 #define SNAPFS_XATTR_OBJECT "user.snapfs.object"
 
 struct snapfs_opts {

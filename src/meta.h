@@ -41,8 +41,8 @@ enum meta_format {
  *         payload starts with '{') but the JSON is malformed, with a
  *         message in @err; -ENOMEM.
  */
-int meta_to_json(const void *buf, size_t len, int64_t meta_version,
-		 char *err, size_t errlen, enum meta_format *fmt, char **out,
+int meta_to_json(const void *buf, size_t len, int64_t meta_version, char *err,
+		 size_t errlen, enum meta_format *fmt, char **out,
 		 size_t *outlen);
 
 /**

@@ -78,12 +78,12 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 /* ---- root discovery --------------------------------------------------- */
 
 struct root_scan {
-	const char *want;   /* name asked for, or NULL */
-	char *doris;	    /* prefix of the chosen/first Doris repo */
-	char *starrocks;    /* same for StarRocks */
+	const char *want; /* name asked for, or NULL */
+	char *doris;	  /* prefix of the chosen/first Doris repo */
+	char *starrocks;  /* same for StarRocks */
 	unsigned ndoris, nstarrocks;
-	bool repo_here;	    /* __repo_info or __ss_* at the store root */
-	char names[512];    /* candidates, for the error message */
+	bool repo_here;	 /* __repo_info or __ss_* at the store root */
+	char names[512]; /* candidates, for the error message */
 };
 
 static int root_scan_cb(const struct store_entry *e, void *arg)
@@ -348,8 +348,8 @@ bool repo_ts_valid(const char *ts, size_t len)
 		if (ts[dash[i]] != '-')
 			return false;
 	return digits(ts, 4) && digits(ts + 5, 2) && digits(ts + 8, 2) &&
-	       digits(ts + 11, 2) && digits(ts + 14, 2) &&
-	       digits(ts + 17, 2) && (len == 19 || digits(ts + 20, 3));
+	       digits(ts + 11, 2) && digits(ts + 14, 2) && digits(ts + 17, 2) &&
+	       (len == 19 || digits(ts + 20, 3));
 }
 
 struct label_load {
@@ -472,8 +472,8 @@ int repo_label_load(struct repo *r, const char *dir, struct repo_label **out)
 		rc = -ENOMEM;
 		goto out;
 	}
-	ll.prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "%s%s/",
-					 r->root, dir);
+	ll.prefix_len =
+		(size_t)snprintf(prefix, sizeof(prefix), "%s%s/", r->root, dir);
 	if (ll.prefix_len >= sizeof(prefix)) {
 		rc = -ENAMETOOLONG;
 		goto out;
@@ -580,9 +580,8 @@ static int read_verified(struct repo *r, const char *key, char **buf,
 		goto out;
 	if (md5_split_name(base, &lnlen) == 0 &&
 	    strcmp(base + lnlen + 1, hex) != 0) {
-		if (asprintf(problem,
-			     "%s: content MD5 is %s, the name says %s", key,
-			     hex, base + lnlen + 1) < 0)
+		if (asprintf(problem, "%s: content MD5 is %s, the name says %s",
+			     key, hex, base + lnlen + 1) < 0)
 			*problem = NULL;
 		snap_log(LOG_ERR, "%s: content MD5 %s does not match its name",
 			 key, hex);
@@ -718,8 +717,8 @@ int repo_snapshot_meta_json(struct repo *r, const struct repo_snapshot *s,
 	}
 	rc = read_verified(r, s->meta_key, &buf, &blen, &prob);
 	if (rc == -EBADMSG || rc == -EFBIG || rc == -ENOENT) {
-		if (!prob && asprintf(&prob, "%s: %s", s->meta_key,
-				      strerror(-rc)) < 0)
+		if (!prob &&
+		    asprintf(&prob, "%s: %s", s->meta_key, strerror(-rc)) < 0)
 			return -ENOMEM;
 		goto describe;
 	}
@@ -739,33 +738,31 @@ int repo_snapshot_meta_json(struct repo *r, const struct repo_snapshot *s,
 	*json = text;
 	*len = tlen;
 	return 0;
-describe:
-	{
-		json_t *o = json_pack("{s:s, s:s?, s:s}", "format", "unusable",
-				      "object", s->meta_key, "problem", prob);
+describe : {
+	json_t *o = json_pack("{s:s, s:s?, s:s}", "format", "unusable",
+			      "object", s->meta_key, "problem", prob);
 
-		text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-			 : NULL;
-		json_decref(o);
-		if (!text) {
-			free(prob);
-			return -ENOMEM;
-		}
-		tlen = strlen(text);
-		/* json_dumps has no trailing newline; text files want one */
-		buf = realloc(text, tlen + 2);
-		if (!buf) {
-			free(text);
-			free(prob);
-			return -ENOMEM;
-		}
-		buf[tlen++] = '\n';
-		buf[tlen] = '\0';
-		*problem = prob;
-		*json = buf;
-		*len = tlen;
-		return 0;
+	text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!text) {
+		free(prob);
+		return -ENOMEM;
 	}
+	tlen = strlen(text);
+	/* json_dumps has no trailing newline; text files want one */
+	buf = realloc(text, tlen + 2);
+	if (!buf) {
+		free(text);
+		free(prob);
+		return -ENOMEM;
+	}
+	buf[tlen++] = '\n';
+	buf[tlen] = '\0';
+	*problem = prob;
+	*json = buf;
+	*len = tlen;
+	return 0;
+}
 }
 
 /* ---- tablets ---------------------------------------------------------- */
@@ -836,8 +833,8 @@ static int tablet_scan_cb(const struct store_entry *e, void *arg)
 int repo_tablet_files(struct repo *r, const struct repo_snapshot *s,
 		      const struct jobinfo_table *tbl,
 		      const struct jobinfo_index *idx,
-		      const struct jobinfo_tablet *tab, struct repo_file **files,
-		      size_t *nfiles)
+		      const struct jobinfo_tablet *tab,
+		      struct repo_file **files, size_t *nfiles)
 {
 	struct tablet_scan ts = {0};
 	char prefix[4096];

@@ -31,7 +31,7 @@ enum repo_flavor {
 	REPO_FLAVOR_STARROCKS,
 };
 
-#define REPO_PREFIX_DORIS "__palo_repository_"
+#define REPO_PREFIX_DORIS     "__palo_repository_"
 #define REPO_PREFIX_STARROCKS "__starrocks_repository_"
 
 /* Largest info/meta object we agree to read into memory. */
@@ -67,7 +67,7 @@ const char *repo_create_time(const struct repo *r);
 struct repo_label_ref {
 	const char *dir;   /**< "__ss_<label>" as stored */
 	const char *label; /**< the label, or NULL if it is not a safe
-			        path component (then show @dir) */
+				path component (then show @dir) */
 };
 
 /**
@@ -81,8 +81,8 @@ int repo_list_labels(struct repo *r,
 
 /** One __info_* object of a label. */
 struct repo_ts {
-	char *name;	 /**< timestamp when valid; else the object name */
-	char *info_key;	 /**< full key of the info object */
+	char *name;	/**< timestamp when valid; else the object name */
+	char *info_key; /**< full key of the info object */
 	uint64_t info_size;
 	int64_t info_mtime;
 	bool valid_name; /**< __info_<ts>.<32 hex> with a well-formed ts */
@@ -150,7 +150,7 @@ int repo_snapshot_meta_json(struct repo *r, const struct repo_snapshot *s,
 struct repo_file {
 	char *name; /**< logical name (without .<md5>) */
 	char md5[MD5_HEX_LEN + 1];
-	char *key;    /**< full object key */
+	char *key; /**< full object key */
 	uint64_t size;
 	int64_t mtime;
 	bool present; /**< the object exists in the store */
@@ -165,8 +165,8 @@ struct repo_file {
 int repo_tablet_files(struct repo *r, const struct repo_snapshot *s,
 		      const struct jobinfo_table *tbl,
 		      const struct jobinfo_index *idx,
-		      const struct jobinfo_tablet *tab, struct repo_file **files,
-		      size_t *nfiles);
+		      const struct jobinfo_tablet *tab,
+		      struct repo_file **files, size_t *nfiles);
 void repo_files_free(struct repo_file *files, size_t n);
 
 #endif

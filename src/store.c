@@ -20,8 +20,7 @@ const struct store_ops *store_ops_by_scheme(const char *scheme)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(store_backends) / sizeof(store_backends[0]);
-	     i++)
+	for (i = 0; i < sizeof(store_backends) / sizeof(store_backends[0]); i++)
 		if (strcmp(store_backends[i]->scheme, scheme) == 0)
 			return store_backends[i];
 	return NULL;

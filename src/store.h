@@ -41,8 +41,8 @@ enum store_put_flags {
 struct store_entry {
 	const char *key; /**< full key; a prefix ends with the delimiter */
 	uint64_t size;	 /**< object size in bytes; 0 for a prefix */
-	int64_t mtime;	 /**< last-modified, seconds since the epoch; 0 unknown */
-	bool is_prefix;	 /**< a common prefix ("directory"), not an object */
+	int64_t mtime; /**< last-modified, seconds since the epoch; 0 unknown */
+	bool is_prefix; /**< a common prefix ("directory"), not an object */
 };
 
 /**
@@ -89,8 +89,7 @@ struct store_ops {
 	 * Size and mtime of one object; out->key is NULL. Thread-safe.
 	 * @return 0; -ENOENT if there is no such object; else -errno.
 	 */
-	int (*stat)(struct store *st, const char *key,
-		    struct store_entry *out);
+	int (*stat)(struct store *st, const char *key, struct store_entry *out);
 
 	/**
 	 * Read up to @len bytes at @off. A short count means end of object.

@@ -31,7 +31,7 @@
 struct file_store {
 	struct store base; /* must be first */
 	char *root;	   /* absolute path of the root directory */
-	int rootfd;	   /* O_PATH|O_DIRECTORY on root; read-only after open */
+	int rootfd; /* O_PATH|O_DIRECTORY on root; read-only after open */
 	atomic_uint tmp_seq;
 };
 
@@ -85,8 +85,10 @@ static int file_open(const char *url, struct store **out)
 		if (strncmp(path, "localhost/", 10) == 0)
 			path += 9;
 		if (*path != '/') {
-			snap_log(LOG_ERR, "%s: a file URL needs an absolute "
-					  "path (file:///dir)", url);
+			snap_log(LOG_ERR,
+				 "%s: a file URL needs an absolute "
+				 "path (file:///dir)",
+				 url);
 			return -EINVAL;
 		}
 	}
@@ -286,8 +288,7 @@ out:
 	return rc;
 }
 
-static int file_stat(struct store *st, const char *key,
-		     struct store_entry *out)
+static int file_stat(struct store *st, const char *key, struct store_entry *out)
 {
 	struct file_store *fs = file_from_store(st);
 	struct stat sb;
@@ -306,8 +307,8 @@ static int file_stat(struct store *st, const char *key,
 	return 0;
 }
 
-static int file_read(struct store *st, const char *key, uint64_t off,
-		     void *buf, size_t len, size_t *nread)
+static int file_read(struct store *st, const char *key, uint64_t off, void *buf,
+		     size_t len, size_t *nread)
 {
 	struct file_store *fs = file_from_store(st);
 	struct stat sb;
@@ -330,8 +331,7 @@ static int file_read(struct store *st, const char *key, uint64_t off,
 		return rc;
 	}
 	while (got < len) {
-		n = pread(fd, (char *)buf + got, len - got,
-			  (off_t)(off + got));
+		n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -444,8 +444,7 @@ static int file_put(struct store *st, const char *key, store_src_fn src,
 	}
 	fd = -1;
 	if (renameat2(fs->rootfd, tmp, fs->rootfd, key,
-		      (flags & STORE_PUT_IF_ABSENT) ? RENAME_NOREPLACE : 0) <
-	    0)
+		      (flags & STORE_PUT_IF_ABSENT) ? RENAME_NOREPLACE : 0) < 0)
 		rc = -errno;
 out:
 	if (fd >= 0)
