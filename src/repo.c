@@ -485,7 +485,8 @@ int repo_label_load(struct repo *r, const char *dir, struct repo_label **out)
 		rc = -ENOENT;
 		goto out;
 	}
-	qsort(l->ts, l->nts, sizeof(l->ts[0]), ts_cmp);
+	if (l->nts > 1)
+		qsort(l->ts, l->nts, sizeof(l->ts[0]), ts_cmp);
 	if (ll.nmeta == 0)
 		rc = asprintf(&l->meta_problem, "no __meta object in %s/", dir);
 	else if (ll.nmeta > 1)

@@ -276,7 +276,8 @@ static int file_list(struct store *st, const char *prefix, const char *delim,
 	rc = collect(fs, dir, slash ? slash + 1 : prefix, delim == NULL, &nv);
 	if (rc < 0)
 		goto out;
-	qsort(nv.v, nv.n, sizeof(nv.v[0]), entry_cmp);
+	if (nv.n > 1)
+		qsort(nv.v, nv.n, sizeof(nv.v[0]), entry_cmp);
 	for (i = 0; i < nv.n; i++) {
 		rc = cb(&nv.v[i], arg);
 		if (rc != 0)

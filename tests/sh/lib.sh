@@ -31,7 +31,22 @@ _run_cleanups() {
 	for m in $(awk -v t="$TEST_TMP/" 'index($2, t) == 1 {print $2}' /proc/mounts); do
 		fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
 	done
+	# Let the daemons finish (sanitizers report at exit), then fail the
+	# script if any of them reported a memory error or leak.
+	local i
+	for i in $(seq 1 30); do
+		pgrep -f "snapfs.*$TEST_TMP" >/dev/null || break
+		sleep 0.1
+	done
+	local rc=0
+	if [ -f "$TEST_TMP/snapfs.log" ] &&
+		grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$TEST_TMP/snapfs.log"; then
+		echo "# snapfs reported memory errors:"
+		sed 's/^/#   /' "$TEST_TMP/snapfs.log" | head -60
+		rc=1
+	fi
 	rm -rf --one-file-system "$TEST_TMP"
+	[ "$rc" -eq 0 ] || exit "$rc"
 }
 trap _run_cleanups EXIT
 

@@ -37,8 +37,12 @@ is "a read at an offset returns the object's bytes" \
 	"$(dd if="$R/__palo_repository_demo/$obj" bs=1 skip=123457 count=1000 2>/dev/null | md5sum)"
 
 # Parallel readers of the same file.
-for i in 1 2 3 4; do md5sum <"$M/snapshots/$p" >"$TEST_TMP/par$i" & done
-wait
+pids=()
+for i in 1 2 3 4; do
+	md5sum <"$M/snapshots/$p" >"$TEST_TMP/par$i" &
+	pids+=($!)
+done
+wait "${pids[@]}"
 is "four parallel readers agree" "$(sort -u "$TEST_TMP"/par* | wc -l)" 1
 
 # Legacy binary meta: kept opaque, meta.json says so.
