@@ -33,6 +33,10 @@ enum {
 struct cli {
 	char *url;
 	char *repo;
+	char *data_dir;
+	char *backend_dirs;
+	unsigned backends;
+	unsigned threads;
 	unsigned cache_ttl;
 	int noverify;
 	int verbose;
@@ -47,6 +51,10 @@ enum { KEY_HELP, KEY_VERSION };
 	}
 static const struct fuse_opt cli_opts[] = {
 	CLI_OPT("repo=%s", repo),
+	CLI_OPT("data_dir=%s", data_dir),
+	CLI_OPT("backends=%u", backends),
+	CLI_OPT("backend_dirs=%s", backend_dirs),
+	CLI_OPT("download_threads=%u", threads),
 	CLI_OPT("cache_ttl=%u", cache_ttl),
 	CLI_OPT("noverify", noverify),
 	CLI_OPT("verbose", verbose),
@@ -62,7 +70,8 @@ static void usage(FILE *out, const char *prog)
 	fprintf(out,
 		"usage: %s [options] REPOSITORY_URL MOUNTPOINT\n"
 		"\n"
-		"Mount a Doris/StarRocks backup repository read-only.\n"
+		"Mount a Doris/StarRocks backup repository; restore from it "
+		"into a local\ncluster through MOUNTPOINT/control.\n"
 		"REPOSITORY_URL is file:///path or a plain path: the directory "
 		"holding\n"
 		"__palo_repository_<name>/ (or "
@@ -81,6 +90,13 @@ static void usage(FILE *out, const char *prog)
 		"    -o cache_ttl=SECONDS   re-list directories after this "
 		"long "
 		"(default 10)\n"
+		"    -o data_dir=DIR        the local cluster's data (default "
+		"$XDG_DATA_HOME/snapfs)\n"
+		"    -o backends=N          number of backends under data_dir "
+		"(default 3)\n"
+		"    -o backend_dirs=D1:D2  one directory per backend instead\n"
+		"    -o download_threads=N  parallel downloads per restore job "
+		"(default 4)\n"
 		"    -o noverify            don't MD5-check full reads\n"
 		"    -o verbose             log every repository access\n"
 		"    -o allow_other         let other users see the mount\n"
@@ -114,6 +130,19 @@ static int cli_proc(void *data, const char *arg, int key,
 	default:
 		return 1;
 	}
+}
+
+/* $XDG_DATA_HOME/snapfs, else ~/.local/share/snapfs. */
+static const char *default_data_dir(char *buf, size_t len)
+{
+	const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+	if (x && *x)
+		snprintf(buf, len, "%s/snapfs", x);
+	else
+		snprintf(buf, len, "%s/.local/share/snapfs",
+			 home && *home ? home : "/root");
+	return buf;
 }
 
 /* ---- ops ------------------------------------------------------------- */
@@ -244,6 +273,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fi->fh = (uintptr_t)f;
+	fi->direct_io = snapfs_file_direct(f);
 	fuse_reply_open(req, fi);
 }
 
@@ -270,8 +300,51 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void op_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	snapfs_release(fs_of(req), (struct snapfs_file *)(uintptr_t)fi->fh);
-	fuse_reply_err(req, 0);
+	int rc = snapfs_release(fs_of(req),
+				(struct snapfs_file *)(uintptr_t)fi->fh);
+
+	fuse_reply_err(req, -rc);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	int rc = snapfs_flush(fs_of(req),
+			      (struct snapfs_file *)(uintptr_t)fi->fh);
+
+	fuse_reply_err(req, -rc);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	size_t n;
+	int rc = snapfs_write(fs_of(req),
+			      (struct snapfs_file *)(uintptr_t)fi->fh, buf,
+			      size, (uint64_t)off, &n);
+
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_write(req, n);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct snapfs *fs = fs_of(req);
+	struct stat st;
+	int rc = -EROFS;
+
+	/* Only "truncate a control file", which shells may ask for. */
+	if (to_set == FUSE_SET_ATTR_SIZE && attr->st_size == 0)
+		rc = snapfs_truncate(fs, ino);
+	if (rc == 0)
+		rc = snapfs_getattr(fs, ino, &st);
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fuse_reply_attr(req, &st, snapfs_ttl(fs));
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -370,12 +443,6 @@ static void op_erofs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_err(req, EROFS);
 }
 
-static void op_erofs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
-			     int to_set, struct fuse_file_info *fi)
-{
-	fuse_reply_err(req, EROFS);
-}
-
 static void op_erofs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			      const char *value, size_t size, int flags)
 {
@@ -384,12 +451,6 @@ static void op_erofs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 
 static void op_erofs_removexattr(fuse_req_t req, fuse_ino_t ino,
 				 const char *name)
-{
-	fuse_reply_err(req, EROFS);
-}
-
-static void op_erofs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
-			   size_t size, off_t off, struct fuse_file_info *fi)
 {
 	fuse_reply_err(req, EROFS);
 }
@@ -406,6 +467,7 @@ static const struct fuse_lowlevel_ops snapfs_ops = {
 	.open = op_open,
 	.read = op_read,
 	.release = op_release,
+	.flush = op_flush,
 	.statfs = op_statfs,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
@@ -417,10 +479,10 @@ static const struct fuse_lowlevel_ops snapfs_ops = {
 	.rename = op_erofs_rename,
 	.link = op_erofs_link,
 	.create = op_erofs_create,
-	.setattr = op_erofs_setattr,
+	.setattr = op_setattr,
 	.setxattr = op_erofs_setxattr,
 	.removexattr = op_erofs_removexattr,
-	.write = op_erofs_write,
+	.write = op_write,
 };
 
 int main(int argc, char *argv[])
@@ -431,7 +493,9 @@ int main(int argc, char *argv[])
 	struct snapfs_opts o = {0};
 	struct fuse_session *se = NULL;
 	struct snapfs *fs = NULL;
-	char err[1024] = "", *abs_mnt = NULL;
+	char err[1024] = "", *abs_mnt = NULL, dd[4096];
+	const char *bdirs[64];
+	size_t nbd = 0;
 	int rc, status = EXIT_USAGE;
 
 	log_init(false, LOG_INFO);
@@ -449,10 +513,9 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	if (cli.verbose)
-		log_init(false, LOG_DEBUG);
-	/* The tree has no writable part yet: let the kernel say EROFS. */
-	if (fuse_opt_add_arg(&args, "-oro") < 0 ||
-	    fuse_opt_add_arg(&args, "-osubtype=snapfs") < 0)
+		log_init(false, LOG_DEBUG); /* Only control files are writable;
+					       snapfs says EROFS elsewhere. */
+	if (fuse_opt_add_arg(&args, "-osubtype=snapfs") < 0)
 		goto out;
 
 	abs_mnt = realpath(cmd.mountpoint, NULL);
@@ -463,6 +526,19 @@ int main(int argc, char *argv[])
 	o.verify = !cli.noverify;
 	o.uid = getuid();
 	o.gid = getgid();
+	o.data_dir =
+		cli.data_dir ? cli.data_dir : default_data_dir(dd, sizeof(dd));
+	o.backends = cli.backends;
+	o.download_threads = cli.threads;
+	if (cli.backend_dirs) {
+		char *save = NULL, *tok;
+
+		for (tok = strtok_r(cli.backend_dirs, ":", &save);
+		     tok && nbd < 64; tok = strtok_r(NULL, ":", &save))
+			bdirs[nbd++] = tok;
+		o.backend_paths = bdirs;
+		o.nbackend_paths = nbd;
+	}
 	/* Find the repository before mounting, so errors reach the user. */
 	rc = snapfs_new(&o, err, sizeof(err), &fs);
 	if (rc < 0) {
@@ -510,6 +586,8 @@ out:
 	free(abs_mnt);
 	free(cli.url);
 	free(cli.repo);
+	free(cli.data_dir);
+	free(cli.backend_dirs);
 	fuse_opt_free_args(&args);
 	return status;
 }

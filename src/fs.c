@@ -20,9 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "catalog.h"
+#include "cluster.h"
 #include "fs.h"
 #include "hash.h"
+#include "job.h"
 #include "jobinfo.h"
 #include "log.h"
 #include "repo.h"
@@ -45,6 +49,25 @@ enum node_kind {
 	N_INDEX,
 	N_TABLET,
 	N_RAW_DIR, /* raw/ and below: a key prefix */
+	N_CONTROL, /* control/ */
+	N_CTL,	   /* control/restore, backup, cancel: sub = jobs_control */
+	N_DYN,	   /* text made on every open: sub = enum dyn_kind */
+	N_JOBS,	   /* jobs/ */
+	N_JOB,	   /* jobs/<id>/ */
+	N_CLUSTER, /* cluster/ */
+	N_CDB,	   /* cluster/<db>/ */
+	N_CTABLE,
+	N_CPART,
+	N_CINDEX,
+	N_CTABLET,
+	N_LOCAL, /* a file of the local cluster: key = absolute path */
+};
+
+enum dyn_kind {
+	DYN_LAST_ERROR,
+	DYN_STATUS,
+	DYN_STATUS_JSON,
+	DYN_SHOW_RESTORE,
 };
 
 /* A snapshot timestamp directory's lazily loaded state. */
@@ -82,6 +105,7 @@ struct node {
 	struct snap *snap;	   /* N_TS and everything below it */
 	const void *ref;	   /* jobinfo table/partition/index/tablet */
 	bool snap_text_is_meta;	   /* N_SNAP_TEXT: meta.json, else status */
+	int sub;		   /* N_CTL, N_DYN: which one */
 };
 
 struct snapfs {
@@ -98,6 +122,9 @@ struct snapfs {
 	size_t nnodes, cap;
 	struct repo_label **retired; /* labels replaced by a re-list */
 	size_t nretired;
+	struct cluster *cl;    /* read-only after snapfs_new */
+	struct jobs *jobs;     /* read-only after snapfs_new */
+	char last_error[1024]; /* under lock */
 };
 
 struct snapfs_dir {
@@ -114,6 +141,11 @@ struct snapfs_file {
 	pthread_mutex_t lock; /* guards the fields below */
 	struct md5 *md5;      /* NULL once the pass is not sequential */
 	uint64_t next;	      /* offset the sequential pass has reached */
+	int fd;		      /* N_LOCAL: the open data file, else -1 */
+	char *text;	      /* N_DYN: the text as it was at open */
+	size_t text_len;
+	char *wbuf; /* N_CTL: statement text not yet submitted */
+	size_t wlen;
 };
 
 /* A child as a fill function describes it, before the merge. */
@@ -128,6 +160,7 @@ struct proto {
 	struct snap *snap;
 	const void *ref;
 	bool snap_text_is_meta;
+	int sub;
 };
 
 struct protolist {
@@ -230,6 +263,7 @@ static struct node *node_new_locked(struct snapfs *fs, struct node *parent,
 	n->snap = p->snap;
 	n->ref = p->ref;
 	n->snap_text_is_meta = p->snap_text_is_meta;
+	n->sub = p->sub;
 	p->name = p->key = p->text = NULL;
 	fs->nodes[fs->nnodes++] = n;
 	return n;
@@ -505,6 +539,9 @@ out:
 
 /* ---- fills: one per directory kind ------------------------------------ */
 
+static struct proto *proto_dir(struct protolist *pl, const char *name,
+			       enum node_kind kind, int64_t mtime);
+
 static int fill_root(struct snapfs *fs, struct node *dir, struct protolist *pl)
 {
 	struct proto *p;
@@ -522,7 +559,262 @@ static int fill_root(struct snapfs *fs, struct node *dir, struct protolist *pl)
 		return -ENOMEM;
 	p->is_dir = true;
 	p->mtime = fs->mounted_at;
+	if (!fs->jobs)
+		return 0;
+	if (!proto_dir(pl, "control", N_CONTROL, fs->mounted_at) ||
+	    !proto_dir(pl, "jobs", N_JOBS, fs->mounted_at) ||
+	    !proto_dir(pl, "cluster", N_CLUSTER, fs->mounted_at))
+		return -ENOMEM;
 	return 0;
+}
+
+static struct proto *proto_dir(struct protolist *pl, const char *name,
+			       enum node_kind kind, int64_t mtime)
+{
+	struct proto *p = proto_add(pl, name, kind);
+
+	if (p) {
+		p->is_dir = true;
+		p->mtime = mtime;
+	}
+	return p;
+}
+
+static struct proto *proto_sub(struct protolist *pl, const char *name,
+			       enum node_kind kind, int sub, int64_t mtime)
+{
+	struct proto *p = proto_add(pl, name, kind);
+
+	if (p) {
+		p->sub = sub;
+		p->ready = false; /* size computed when asked */
+		p->mtime = mtime;
+	}
+	return p;
+}
+
+static int fill_control(struct snapfs *fs, struct node *dir,
+			struct protolist *pl)
+{
+	if (!proto_sub(pl, "restore", N_CTL, JOBS_CONTROL_RESTORE,
+		       fs->mounted_at) ||
+	    !proto_sub(pl, "backup", N_CTL, JOBS_CONTROL_BACKUP,
+		       fs->mounted_at) ||
+	    !proto_sub(pl, "cancel", N_CTL, JOBS_CONTROL_CANCEL,
+		       fs->mounted_at) ||
+	    !proto_sub(pl, "last_error", N_DYN, DYN_LAST_ERROR, fs->mounted_at))
+		return -ENOMEM;
+	return 0;
+}
+
+static int fill_jobs(struct snapfs *fs, struct node *dir, struct protolist *pl)
+{
+	int64_t *ids = NULL;
+	size_t i, n = 0;
+	char name[32];
+	int rc;
+
+	if (!proto_sub(pl, "restore", N_DYN, DYN_SHOW_RESTORE, fs->mounted_at))
+		return -ENOMEM;
+	rc = jobs_list(fs->jobs, &ids, &n);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%" PRId64, ids[i]);
+		if (!proto_dir(pl, name, N_JOB, fs->mounted_at)) {
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	free(ids);
+	return rc;
+}
+
+static int fill_job(struct snapfs *fs, struct node *dir, struct protolist *pl)
+{
+	if (!proto_sub(pl, "status", N_DYN, DYN_STATUS, fs->mounted_at) ||
+	    !proto_sub(pl, "status.json", N_DYN, DYN_STATUS_JSON,
+		       fs->mounted_at))
+		return -ENOMEM;
+	return 0;
+}
+
+struct scan_names {
+	struct protolist *pl;
+	enum node_kind kind;
+	size_t skip; /* key prefix length */
+	int64_t mtime;
+};
+
+static int scan_names_cb(const char *key, json_t *val, void *arg)
+{
+	struct scan_names *sn = arg;
+
+	return proto_dir(sn->pl, key + sn->skip, sn->kind, sn->mtime) ? 0
+								      : -ENOMEM;
+}
+
+static int cluster_scan(struct snapfs *fs, const char *prefix,
+			enum node_kind kind, struct protolist *pl)
+{
+	struct scan_names sn = {pl, kind, strlen(prefix), fs->mounted_at};
+	struct catalog_txn *t;
+	int rc;
+
+	rc = catalog_begin(cluster_catalog(fs->cl), false, &t);
+	if (rc < 0)
+		return rc;
+	rc = catalog_scan(t, prefix, scan_names_cb, &sn);
+	catalog_abort(t);
+	return rc;
+}
+
+/* The catalog record of the table a cluster node is in. */
+static int ctable_of(struct snapfs *fs, struct node *n, json_t **out)
+{
+	struct catalog_txn *t;
+	char key[1024];
+	int rc;
+
+	while (n && n->kind != N_CTABLE)
+		n = n->parent;
+	if (!n)
+		return -ENOENT;
+	snprintf(key, sizeof(key), "table/%s/%s", n->parent->name, n->name);
+	rc = catalog_begin(cluster_catalog(fs->cl), false, &t);
+	if (rc < 0)
+		return rc;
+	rc = catalog_get(t, key, out);
+	catalog_abort(t);
+	return rc;
+}
+
+/* The element of @arr whose "name" (or, for tablets, "id") is @name. */
+static json_t *element(json_t *arr, const char *name, bool by_id)
+{
+	char id[32];
+	json_t *v;
+	size_t i;
+
+	json_array_foreach (arr, i, v) {
+		const char *nm = json_string_value(json_object_get(v, "name"));
+
+		if (by_id) {
+			snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(json_object_get(v, "id")));
+			nm = id;
+		}
+		if (nm && strcmp(nm, name) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static int fill_ctablet(struct snapfs *fs, struct node *dir, json_t *reps,
+			struct protolist *pl)
+{
+	json_t *rep = json_array_get(reps, 0), *f;
+	char rdir[4096];
+	size_t i;
+	int rc;
+
+	/* Every replica holds the same files: show the first. */
+	rc = cluster_replica_dir(
+		fs->cl,
+		(unsigned)json_integer_value(json_object_get(rep, "backend")),
+		strtoll(dir->name, NULL, 10),
+		json_integer_value(json_object_get(rep, "id")),
+		json_integer_value(json_object_get(rep, "gen")), rdir,
+		sizeof(rdir));
+	if (rc < 0)
+		return rc;
+	json_array_foreach (json_object_get(rep, "files"), i, f) {
+		const char *name =
+			json_string_value(json_object_get(f, "name"));
+		struct proto *p = name ? proto_add(pl, name, N_LOCAL) : NULL;
+
+		if (!p)
+			return -ENOMEM;
+		if (asprintf(&p->key, "%s/%s", rdir, name) < 0) {
+			p->key = NULL;
+			return -ENOMEM;
+		}
+		p->size = (uint64_t)json_integer_value(
+			json_object_get(f, "size"));
+		p->mtime = fs->mounted_at;
+		snprintf(p->md5, sizeof(p->md5), "%s",
+			 json_string_value(json_object_get(f, "md5")) ?: "");
+	}
+	return 0;
+}
+
+static int fill_cluster(struct snapfs *fs, struct node *dir,
+			struct protolist *pl)
+{
+	struct node *path[4], *n;
+	json_t *tbl = NULL, *arr, *v;
+	const char *state;
+	char prefix[600];
+	size_t i, depth = 0;
+	int rc = 0;
+
+	if (dir->kind == N_CLUSTER)
+		return cluster_scan(fs, "db/", N_CDB, pl);
+	if (dir->kind == N_CDB) {
+		snprintf(prefix, sizeof(prefix), "table/%s/", dir->name);
+		return cluster_scan(fs, prefix, N_CTABLE, pl);
+	}
+	rc = ctable_of(fs, dir, &tbl);
+	if (rc < 0)
+		return rc;
+	/* Created by a restore and not committed yet: visible, not
+	 * accessible. */
+	state = json_string_value(json_object_get(tbl, "state"));
+	if (!state || strcmp(state, "NORMAL") != 0) {
+		rc = -EBUSY;
+		goto out;
+	}
+	/* Walk down the record from the table to this directory. */
+	for (n = dir; n->kind != N_CTABLE && depth < 4; n = n->parent)
+		path[depth++] = n;
+	arr = json_object_get(tbl, "partitions");
+	while (depth-- > 0) {
+		n = path[depth];
+		v = element(arr, n->name, n->kind == N_CTABLET);
+		if (!v) {
+			rc = -ENOENT;
+			goto out;
+		}
+		arr = json_object_get(v, n->kind == N_CPART    ? "indexes"
+					 : n->kind == N_CINDEX ? "tablets"
+							       : "replicas");
+	}
+	if (dir->kind == N_CTABLET) {
+		rc = fill_ctablet(fs, dir, arr, pl);
+		goto out;
+	}
+	json_array_foreach (arr, i, v) {
+		char id[32];
+		const char *name =
+			json_string_value(json_object_get(v, "name"));
+
+		if (dir->kind == N_CINDEX) {
+			snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(json_object_get(v, "id")));
+			name = id;
+		}
+		if (!name || !proto_dir(pl, name,
+					dir->kind == N_CTABLE  ? N_CPART
+					: dir->kind == N_CPART ? N_CINDEX
+							       : N_CTABLET,
+					fs->mounted_at)) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+out:
+	json_decref(tbl);
+	return rc;
 }
 
 static int label_cb(const struct repo_label_ref *ref, void *arg)
@@ -841,6 +1133,10 @@ static bool needs_fill(struct snapfs *fs, struct node *dir)
 	if (!due && (dir->kind == N_SNAPSHOTS || dir->kind == N_LABEL ||
 		     dir->kind == N_RAW_DIR))
 		due = time(NULL) - dir->listed_at >= (time_t)fs->o.cache_ttl;
+	/* The catalog is local and changes under jobs: always fresh. */
+	if (dir->kind == N_JOBS ||
+	    (dir->kind >= N_CLUSTER && dir->kind <= N_CTABLET))
+		due = true;
 	pthread_mutex_unlock(&fs->lock);
 	return due;
 }
@@ -879,6 +1175,23 @@ static int fill(struct snapfs *fs, struct node *dir)
 	case N_RAW_DIR:
 		rc = fill_raw(fs, dir, &pl);
 		break;
+	case N_CONTROL:
+		rc = fill_control(fs, dir, &pl);
+		break;
+	case N_JOBS:
+		rc = fill_jobs(fs, dir, &pl);
+		break;
+	case N_JOB:
+		rc = fill_job(fs, dir, &pl);
+		break;
+	case N_CLUSTER:
+	case N_CDB:
+	case N_CTABLE:
+	case N_CPART:
+	case N_CINDEX:
+	case N_CTABLET:
+		rc = fill_cluster(fs, dir, &pl);
+		break;
 	default:
 		rc = -ENOTDIR;
 		break;
@@ -888,7 +1201,7 @@ static int fill(struct snapfs *fs, struct node *dir)
 	else if (rc == -ENOENT && dir->kind == N_LABEL)
 		rc = merge(fs, dir, &pl); /* the label went away: empty */
 	protolist_release(&pl);
-	if (rc < 0 && rc != -ENOMEM && rc != -ENOTDIR) {
+	if (rc < 0 && rc != -ENOMEM && rc != -ENOTDIR && rc != -EBUSY) {
 		snap_log(LOG_ERR, "listing %s \"%s\": %s",
 			 dir->key ? dir->key : "directory", dir->name,
 			 strerror(-rc));
@@ -897,9 +1210,38 @@ static int fill(struct snapfs *fs, struct node *dir)
 	return rc;
 }
 
+/* The current text of an N_DYN file. */
+static int dyn_text(struct snapfs *fs, struct node *n, char **text, size_t *len)
+{
+	int64_t id = n->parent ? strtoll(n->parent->name, NULL, 10) : 0;
+
+	switch (n->sub) {
+	case DYN_LAST_ERROR:
+		pthread_mutex_lock(&fs->lock);
+		*text = text_printf("%s%s", fs->last_error,
+				    fs->last_error[0] ? "\n" : "");
+		pthread_mutex_unlock(&fs->lock);
+		if (!*text)
+			return -ENOMEM;
+		*len = strlen(*text);
+		return 0;
+	case DYN_STATUS:
+		return jobs_status(fs->jobs, id, false, text, len);
+	case DYN_STATUS_JSON:
+		return jobs_status(fs->jobs, id, true, text, len);
+	case DYN_SHOW_RESTORE:
+		return jobs_show(fs->jobs, text, len);
+	default:
+		return -EINVAL;
+	}
+}
+
 /* Compute the attributes of lazily sized nodes. */
 static int materialize(struct snapfs *fs, struct node *n)
 {
+	char *text;
+	size_t len;
+
 	struct repo_snapshot *s;
 	int rc = 0;
 
@@ -928,6 +1270,16 @@ static int materialize(struct snapfs *fs, struct node *n)
 		}
 		pthread_mutex_unlock(&n->snap->lock);
 		break;
+	case N_DYN:
+		/* Always recomputed: the size is the text's as of now. */
+		rc = dyn_text(fs, n, &text, &len);
+		if (rc == 0) {
+			pthread_mutex_lock(&fs->lock);
+			n->size = len;
+			pthread_mutex_unlock(&fs->lock);
+			free(text);
+		}
+		return rc;
 	default:
 		n->ready = true;
 		break;
@@ -956,6 +1308,9 @@ static void node_stat(struct snapfs *fs, struct node *n, struct stat *st)
 		st->st_nlink = 2;
 	} else if (n->kind == N_LINK) {
 		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+	} else if (n->kind == N_CTL) {
+		st->st_mode = S_IFREG | 0644;
 		st->st_nlink = 1;
 	} else {
 		st->st_mode = S_IFREG | 0444;
@@ -1000,6 +1355,26 @@ int snapfs_new(const struct snapfs_opts *o, char *err, size_t errlen,
 	rc = repo_open(fs->st, o->repo, err, errlen, &fs->repo);
 	if (rc < 0)
 		goto out;
+	if (o->data_dir) {
+		struct cluster_opts co = {
+			.data_dir = o->data_dir,
+			.nbackends = o->backends ? o->backends : 3,
+			.backend_paths = o->backend_paths,
+			.npaths = o->nbackend_paths,
+		};
+
+		rc = cluster_open(&co, err, errlen, &fs->cl);
+		if (rc < 0)
+			goto out;
+		rc = jobs_start(fs->repo, fs->cl,
+				o->download_threads ? o->download_threads : 4,
+				&fs->jobs);
+		if (rc < 0) {
+			snprintf(err, errlen, "starting jobs: %s",
+				 strerror(-rc));
+			goto out;
+		}
+	}
 	root.name = strdup("");
 	root.mtime = fs->mounted_at;
 	if (!fs->url || !root.name) {
@@ -1023,9 +1398,11 @@ out:
 void snapfs_free(struct snapfs *fs)
 {
 	size_t i;
-
 	if (!fs)
 		return;
+	/* Workers first: they use the repository and the cluster. */
+	jobs_stop(fs->jobs);
+	cluster_close(fs->cl);
 	for (i = 0; i < fs->nnodes; i++) {
 		struct node *n = fs->nodes[i];
 
@@ -1200,10 +1577,11 @@ int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
 
 	if (!n)
 		return -ENOENT;
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
-		return -EROFS;
 	if (n->is_dir)
 		return -EISDIR;
+	if (((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) &&
+	    n->kind != N_CTL)
+		return -EROFS;
 	rc = materialize(fs, n);
 	if (rc < 0)
 		return rc;
@@ -1220,8 +1598,26 @@ int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
 		return -ENOMEM;
 	snap_log(LOG_DEBUG, "open %s", n->key ? n->key : n->name);
 	f->node = n;
+	f->fd = -1;
 	pthread_mutex_init(&f->lock, NULL);
-	if (fs->o.verify && n->kind == N_OBJECT && n->md5[0]) {
+	if (n->kind == N_DYN) {
+		rc = dyn_text(fs, n, &f->text, &f->text_len);
+		if (rc < 0) {
+			snapfs_release(fs, f);
+			return rc;
+		}
+	}
+	if (n->kind == N_LOCAL) {
+		f->fd = open(n->key, O_RDONLY | O_CLOEXEC);
+		if (f->fd < 0) {
+			rc = -errno;
+			snap_log(LOG_ERR, "open %s: %s", n->key, strerror(-rc));
+			snapfs_release(fs, f);
+			return rc == -ENOENT ? -EIO : rc;
+		}
+	}
+	if (fs->o.verify && (n->kind == N_OBJECT || n->kind == N_LOCAL) &&
+	    n->md5[0]) {
 		rc = md5_new(&f->md5);
 		if (rc < 0) {
 			free(f);
@@ -1341,23 +1737,154 @@ int snapfs_read(struct snapfs *fs, struct snapfs_file *f, char *buf,
 			return rc;
 		*n = len;
 		return 0;
+	case N_DYN:
+		if (off >= f->text_len) {
+			*n = 0;
+			return 0;
+		}
+		len = f->text_len - off < size ? f->text_len - off : size;
+		memcpy(buf, f->text + off, len);
+		*n = len;
+		return 0;
+	case N_LOCAL: {
+		ssize_t got = pread(f->fd, buf, size, (off_t)off);
+
+		if (got < 0) {
+			snap_log(LOG_ERR, "read %s: %s", node->key,
+				 strerror(errno));
+			return -EIO;
+		}
+		rc = verify_feed(fs, f, buf, (size_t)got, off);
+		if (rc < 0)
+			return rc;
+		*n = (size_t)got;
+		return 0;
+	}
+	case N_CTL:
+		*n = 0;
+		return 0;
 	default:
 		return -EISDIR;
 	}
 }
 
-void snapfs_release(struct snapfs *fs, struct snapfs_file *f)
+/* Submit the statement collected in a control file handle. */
+static int ctl_submit(struct snapfs *fs, struct snapfs_file *f)
 {
+	char err[sizeof(fs->last_error) - 64];
+	int64_t id = 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < f->wlen; i++)
+		if (f->wbuf[i] != ' ' && f->wbuf[i] != '\n' &&
+		    f->wbuf[i] != '\t' && f->wbuf[i] != '\r')
+			break;
+	if (i == f->wlen) {
+		f->wlen = 0; /* only whitespace: nothing to do */
+		return 0;
+	}
+	err[0] = '\0';
+	rc = jobs_submit(fs->jobs, (enum jobs_control)f->node->sub, f->wbuf,
+			 f->wlen, err, sizeof(err), &id);
+	f->wlen = 0;
+	pthread_mutex_lock(&fs->lock);
+	if (rc < 0)
+		snprintf(fs->last_error, sizeof(fs->last_error),
+			 "control/%s: %s", f->node->name,
+			 err[0] ? err : strerror(-rc));
+	else
+		fs->last_error[0] = '\0';
+	pthread_mutex_unlock(&fs->lock);
+	if (rc < 0)
+		snap_log(LOG_INFO, "control/%s: rejected: %s", f->node->name,
+			 err[0] ? err : strerror(-rc));
+	return rc;
+}
+
+int snapfs_write(struct snapfs *fs, struct snapfs_file *f, const char *buf,
+		 size_t size, uint64_t off, size_t *n)
+{
+	char *nb;
+	int rc = 0;
+
+	if (f->node->kind != N_CTL)
+		return -EROFS;
+	pthread_mutex_lock(&f->lock);
+	if (f->wlen + size > 1 << 20) {
+		rc = -EFBIG; /* no statement is that long */
+		goto out;
+	}
+	nb = realloc(f->wbuf, f->wlen + size + 1);
+	if (!nb) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	f->wbuf = nb;
+	memcpy(f->wbuf + f->wlen, buf, size);
+	f->wlen += size;
+	f->wbuf[f->wlen] = '\0';
+	/* echo writes the statement and its newline at once: submit now,
+	 * so that a rejected statement fails this write. */
+	if (size > 0 && (buf[size - 1] == '\n' || buf[size - 1] == ';'))
+		rc = ctl_submit(fs, f);
+out:
+	pthread_mutex_unlock(&f->lock);
+	if (rc == 0)
+		*n = size;
+	/* Everything a statement can be refused for reads as EINVAL to a
+	 * shell; last_error has the precise reason. */
+	return rc < 0 && rc != -ENOMEM && rc != -EFBIG ? -EINVAL : rc;
+}
+
+int snapfs_flush(struct snapfs *fs, struct snapfs_file *f)
+{
+	int rc = 0;
+
+	if (f->node->kind != N_CTL)
+		return 0;
+	pthread_mutex_lock(&f->lock);
+	if (f->wlen > 0)
+		rc = ctl_submit(fs, f);
+	pthread_mutex_unlock(&f->lock);
+	return rc < 0 && rc != -ENOMEM ? -EINVAL : rc;
+}
+
+int snapfs_truncate(struct snapfs *fs, uint64_t ino)
+{
+	struct node *n = node_get(fs, ino);
+
+	if (!n)
+		return -ENOENT;
+	return n->kind == N_CTL ? 0 : -EROFS;
+}
+
+int snapfs_release(struct snapfs *fs, struct snapfs_file *f)
+{
+	int rc = 0;
+
 	if (!f)
-		return;
+		return 0;
+	if (f->node->kind == N_CTL && f->wlen > 0)
+		rc = ctl_submit(fs, f);
+	if (f->fd >= 0)
+		close(f->fd);
 	md5_free(f->md5);
+	free(f->text);
+	free(f->wbuf);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+bool snapfs_file_direct(const struct snapfs_file *f)
+{
+	return f->node->kind == N_DYN || f->node->kind == N_CTL;
 }
 
 static int xattr_value(struct node *n, const char *name, const char **val)
 {
-	if (n->kind != N_OBJECT)
+	if (n->kind != N_OBJECT && n->kind != N_LOCAL)
 		return -ENODATA;
 	if (strcmp(name, SNAPFS_XATTR_MD5) == 0 && n->md5[0]) {
 		*val = n->md5;

@@ -37,6 +37,11 @@ struct snapfs_opts {
 	bool verify;		/**< MD5-check full sequential reads */
 	uid_t uid;		/**< owner shown for every file */
 	gid_t gid;
+	const char *data_dir; /**< local cluster: catalog and backends */
+	unsigned backends;    /**< number of backends under data_dir */
+	const char *const *backend_paths; /**< or one path per backend */
+	size_t nbackend_paths;
+	unsigned download_threads; /**< per restore job */
 };
 
 /**
@@ -77,12 +82,35 @@ const char *snapfs_dir_entry(const struct snapfs_dir *d, size_t i,
 void snapfs_releasedir(struct snapfs_dir *d);
 
 /**
- * Open a file for reading.
- * @return 0; -EROFS for any write access; -EISDIR; -EIO if the object is
- *         known to be corrupt or missing.
+ * Open a file. Only control files (control/restore, control/cancel, ...)
+ * open for writing.
+ * @return 0; -EROFS for write access to anything else; -EISDIR; -EIO if
+ *         the object is known to be corrupt or missing; -EBUSY for a
+ *         table under restore.
  */
 int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
 		struct snapfs_file **out);
+
+/** Should the kernel bypass its page cache for this file (its content
+ * changes: status files)? */
+bool snapfs_file_direct(const struct snapfs_file *f);
+
+/**
+ * Write to a control file. A statement is submitted when the written text
+ * ends a line or a ';' (echo does both), or at release.
+ * @return 0 with *n = @size; -EINVAL rejected statement (control/
+ *         last_error says why); -EBUSY, -ENOENT, -EEXIST as jobs_submit();
+ *         -EROFS for any other file.
+ */
+int snapfs_write(struct snapfs *fs, struct snapfs_file *f, const char *buf,
+		 size_t size, uint64_t off, size_t *n);
+
+/** Submit what a control file handle holds (close() reports errors).
+ * @return 0; -EINVAL rejected (see last_error). */
+int snapfs_flush(struct snapfs *fs, struct snapfs_file *f);
+
+/** Truncation is accepted for control files only. @return 0; -EROFS. */
+int snapfs_truncate(struct snapfs *fs, uint64_t ino);
 /**
  * Read at @off. A read that completes a sequential pass over a file whose
  * MD5 is known verifies it.
@@ -90,7 +118,9 @@ int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
  */
 int snapfs_read(struct snapfs *fs, struct snapfs_file *f, char *buf,
 		size_t size, uint64_t off, size_t *n);
-void snapfs_release(struct snapfs *fs, struct snapfs_file *f);
+/** Release a handle; a control file submits what is left in it.
+ * @return 0, or the submission's error (close() may report it). */
+int snapfs_release(struct snapfs *fs, struct snapfs_file *f);
 
 /**
  * @param[in] size 0 to ask for the length only.

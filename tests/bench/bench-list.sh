@@ -23,6 +23,7 @@
 #           BENCH_LIST_TABLETS=0 skips this part.
 # The labels and walk parts take about a minute; with the big part the
 # whole script takes five to six minutes.
+# shellcheck disable=SC2154 # bench_time VAR ... sets VAR
 . "$(dirname "$0")/lib.sh"
 
 NLABELS=${BENCH_LIST_LABELS:-200}
@@ -84,7 +85,7 @@ walk() {
 		bench_time t_find_m "find '$MNT/snapshots/snap1/$ts/' -printf '%s %p\n'"
 		row "find MNT/snapshots/snap1/<ts>/ -printf (fresh)" "$t_find_m" "$entries"
 	fi
-	BEFORE= AFTER=
+	BEFORE='' AFTER=''
 
 	echo "  snapfs VmRSS after the ls -lR walk: $rss_ls KiB ($(awk -v r="$rss_ls" -v e="$entries" 'BEGIN { printf "%.0f", r * 1024 / e }') bytes per entry)"
 	echo "  ratios ($name, $entries entries in the repository's label directory):"
@@ -146,6 +147,7 @@ if [ "$BIG_TABLETS" -gt 0 ]; then
 	bench_time t "'$SNAPFS' '$out' '$MNT' && ls '$MNT/snapshots'"
 	AFTER=
 	row "mount + ls MNT/snapshots" "$t"
+	# shellcheck disable=SC2016 # evaluated later by bench_time
 	AFTER='BIG_RSS=$(rss_kib "$(bench_pid "$MNT")"); bench_umount "$MNT"'
 	bench_time t "'$SNAPFS' '$out' '$MNT' && ls '$MNT/snapshots/snap1/latest/'"
 	AFTER=

@@ -14,6 +14,7 @@
 #          = 5,001 files of 4 KiB, 1 KiB and ~300 B
 # Files are read in manifest order, the same order on both sides, with
 # `xargs -0 cat` / `xargs -0 md5sum`. Runs in about a minute.
+# shellcheck disable=SC2154 # bench_time VAR ... sets VAR
 . "$(dirname "$0")/lib.sh"
 
 LARGE_TABLETS=${BENCH_READ_LARGE_TABLETS:-13}

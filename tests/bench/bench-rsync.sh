@@ -18,6 +18,7 @@
 #   small: BENCH_RSYNC_SMALL_TABLETS (1667) x BENCH_RSYNC_SMALL_SIZE (4 KiB)
 #          per label: 5,001 files, 8.5 MiB
 # Runs in about a minute and a half.
+# shellcheck disable=SC2154 # bench_time VAR ... sets VAR
 . "$(dirname "$0")/lib.sh"
 command -v rsync >/dev/null 2>&1 || bench_die "rsync not found"
 

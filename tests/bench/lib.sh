@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/bench/lib.sh - sourced by the benchmarks in this directory; not a
 # test and not run on its own. Benchmarks print numbers; they never pass or
 # fail (they stop with a message if a measured command itself fails, since
@@ -32,8 +33,9 @@ if [ -z "${SNAPFS:-}" ]; then
 		SNAPFS=$(command -v snapfs || true)
 	fi
 fi
-[ -n "$SNAPFS" ] && [ -x "$SNAPFS" ] ||
+if [ -z "$SNAPFS" ] || [ ! -x "$SNAPFS" ]; then
 	bench_die "snapfs binary not found: set SNAPFS=/path/to/snapfs"
+fi
 # Absolute and resolved: bench_pid compares it with /proc/PID/exe.
 SNAPFS=$(realpath "$SNAPFS")
 MKREPO=${MKREPO:-$top_srcdir/contrib/snapfs-mkrepo}
@@ -63,16 +65,25 @@ BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/snapfs-$BENCH_NAME.XXXXXX") ||
 BENCH_TMP=$(realpath "$BENCH_TMP")
 _bench_pids=()
 
+# alive PID: the process exists and is not a zombie (the daemon's parent
+# after daemonizing is init, which may be slow to reap it).
+alive() {
+	local st
+	st=$(awk '$1 == "State:" {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
 # Unmount everything mounted below $BENCH_TMP, wait for the daemons we
 # started to exit (they do once unmounted), remove the temp dir.
 bench_cleanup() {
 	local m p i
+	# shellcheck disable=SC2013 # mount points under mktemp have no blanks
 	for m in $(awk -v t="$BENCH_TMP/" 'index($2, t) == 1 {print $2}' /proc/mounts); do
 		fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
 	done
 	for p in "${_bench_pids[@]}"; do
 		for i in $(seq 1 100); do
-			[ -d "/proc/$p" ] || break
+			alive "$p" || break
 			sleep 0.05
 		done
 	done
@@ -110,6 +121,7 @@ bench_pid() {
 	local p
 	for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/exe" 2>/dev/null)" = "$SNAPFS" ] || continue
+		alive "${p#/proc/}" || continue
 		if [ "$(tr '\0' '\n' <"$p/cmdline" 2>/dev/null | tail -n 1)" = "$1" ]; then
 			echo "${p#/proc/}"
 			return 0
@@ -135,7 +147,9 @@ bench_umount() {
 	pid=$(bench_pid "$mnt") || pid=
 	fusermount3 -u "$mnt" || bench_die "fusermount3 -u $mnt failed"
 	for i in $(seq 1 200); do
-		[ -z "$pid" ] || [ ! -d "/proc/$pid" ] && return 0
+		if [ -z "$pid" ] || ! alive "$pid"; then
+			return 0
+		fi
 		sleep 0.05
 	done
 }
@@ -176,6 +190,7 @@ bench_time() {
 		fi
 		times+=("$(sub "$e" "$s")")
 	done
+	# shellcheck disable=SC2034 # read by the scripts' row functions
 	RUNS="${times[*]}"
 	printf -v "$var" %s "$(printf '%s\n' "${times[@]}" | sort -g |
 		awk '{ a[NR] = $1 }

@@ -15,6 +15,8 @@ SNAPFS=${SNAPFS:-$top_builddir/snapfs}
 MKREPO=${MKREPO:-$top_srcdir/contrib/snapfs-mkrepo}
 TEST_NAME=$(basename "$0" .sh)
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/snapfs-$TEST_NAME.XXXXXX")
+# The local cluster of every mount goes into the test's own directory.
+export XDG_DATA_HOME=$TEST_TMP/xdg
 _n=0
 _failed=0
 _cleanups=()

@@ -14,7 +14,7 @@ ok "README explains the tree" grep -q "snapshots/<label>/<timestamp>/" "$M/READM
 ok "repository names flavor and name" \
 	bash -c "grep -qx 'flavor: doris' '$M/repository' && grep -qx 'name: demo' '$M/repository'"
 ok "repository never shows more than the URL" grep -qx "url: file://$R" "$M/repository"
-is "top level entries" "$(ls "$M" | tr '\n' ' ')" "README raw repository snapshots "
+is "top level entries" "$(ls "$M" | tr "\n" " ")" "README cluster control jobs raw repository snapshots "
 
 want=$(json_get "$R/manifest.json" '" ".join(sorted({s["label"] for s in d["snapshots"]}))')
 is "snapshots/ lists every label" "$(ls "$M/snapshots" | tr '\n' ' ' | sed 's/ $//')" "$want"

@@ -74,7 +74,7 @@ fails "the daemon exited" kill -0 "$pid"
 if require_prog mount.fuse3 && [ -w /usr/local/bin ] && [ ! -e /usr/local/bin/snapfs ]; then
 	ln -s "$SNAPFS" /usr/local/bin/snapfs
 	at_exit "rm -f /usr/local/bin/snapfs"
-	ok "mount -t fuse.snapfs -o ro,repo=demo" mount -t fuse.snapfs -o ro,repo=demo "$R" "$M"
+	ok "mount -t fuse.snapfs -o ro,repo=demo" mount -t fuse.snapfs -o ro,repo=demo,data_dir=$TEST_TMP/fstab-data "$R" "$M"
 	ok "the fstab-style mount serves the tree" test -L "$M/snapshots/snap1/latest"
 	fusermount3 -u "$M" 2>/dev/null
 else

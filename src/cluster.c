@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cluster.c - data directories and replica generations of the local
+ * cluster.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "cluster.h"
+#include "log.h"
+
+#include "banned.h"
+
+struct cluster {
+	char *data_dir;
+	char *backends[CLUSTER_MAX_BACKENDS];
+	unsigned nbackends;
+	struct catalog *cat;
+};
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	char *p;
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int cluster_open(const struct cluster_opts *o, char *err, size_t errlen,
+		 struct cluster **out)
+{
+	struct cluster *c;
+	char path[PATH_MAX];
+	unsigned i, n;
+	int rc;
+
+	n = o->npaths ? (unsigned)o->npaths : o->nbackends;
+	if (n == 0 || n > CLUSTER_MAX_BACKENDS) {
+		snprintf(err, errlen, "backends must be 1..%d, got %u",
+			 CLUSTER_MAX_BACKENDS, n);
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->data_dir = strdup(o->data_dir);
+	if (!c->data_dir) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = mkdir_p(o->data_dir);
+	if (rc < 0) {
+		snprintf(err, errlen, "data directory %s: %s", o->data_dir,
+			 strerror(-rc));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (o->npaths)
+			snprintf(path, sizeof(path), "%s", o->backend_paths[i]);
+		else
+			snprintf(path, sizeof(path), "%s/be%u", o->data_dir, i);
+		c->backends[i] = strdup(path);
+		if (!c->backends[i]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		c->nbackends = i + 1;
+		snprintf(path, sizeof(path), "%s/tablets", c->backends[i]);
+		rc = mkdir_p(path);
+		if (rc < 0) {
+			snprintf(err, errlen, "backend %u (%s): %s", i,
+				 c->backends[i], strerror(-rc));
+			goto out;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/catalog", o->data_dir);
+	rc = catalog_open(path, &c->cat);
+	if (rc < 0)
+		snprintf(err, errlen, "catalog %s: %s", path, strerror(-rc));
+out:
+	if (rc < 0) {
+		cluster_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void cluster_close(struct cluster *c)
+{
+	unsigned i;
+
+	if (!c)
+		return;
+	catalog_close(c->cat);
+	for (i = 0; i < c->nbackends; i++)
+		free(c->backends[i]);
+	free(c->data_dir);
+	free(c);
+}
+
+struct catalog *cluster_catalog(const struct cluster *c)
+{
+	return c->cat;
+}
+
+unsigned cluster_nbackends(const struct cluster *c)
+{
+	return c->nbackends;
+}
+
+const char *cluster_backend_path(const struct cluster *c, unsigned be)
+{
+	return be < c->nbackends ? c->backends[be] : NULL;
+}
+
+int cluster_replica_dir(const struct cluster *c, unsigned be, int64_t tablet_id,
+			int64_t replica_id, int64_t gen, char *buf, size_t len)
+{
+	if (be >= c->nbackends)
+		return -EINVAL;
+	if ((size_t)snprintf(
+		    buf, len, "%s/tablets/%" PRId64 "/%" PRId64 ".%" PRId64,
+		    c->backends[be], tablet_id, replica_id, gen) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int type,
+		 struct FTW *ftw)
+{
+	return remove(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+static int rm_tree(const char *path)
+{
+	int rc = nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+
+	if (rc < 0 && errno == ENOENT)
+		return 0;
+	return rc < 0 ? -errno : rc;
+}
+
+int cluster_remove_replica(const struct cluster *c, unsigned be,
+			   int64_t tablet_id, int64_t replica_id, int64_t gen)
+{
+	char dir[PATH_MAX];
+	int rc;
+
+	rc = cluster_replica_dir(c, be, tablet_id, replica_id, gen, dir,
+				 sizeof(dir));
+	if (rc < 0)
+		return rc;
+	rc = rm_tree(dir);
+	if (rc < 0)
+		snap_log(LOG_ERR, "remove %s: %s", dir, strerror(-rc));
+	/* The tablet dir goes when its last replica does. */
+	*strrchr(dir, '/') = '\0';
+	rmdir(dir);
+	return rc;
+}
+
+/* ---- garbage collection ------------------------------------------------ */
+
+struct strset {
+	char **v;
+	size_t n, cap;
+};
+
+static int strset_add(struct strset *s, const char *str)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		char **v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n] = strdup(str);
+	if (!s->v[s->n])
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool strset_has(const struct strset *s, const char *str)
+{
+	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), str_cmp);
+}
+
+static void strset_release(struct strset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+/* Add "be/tablet/replica.gen" for every replica object in @replicas. */
+static int add_replicas(struct strset *s, int64_t tablet, json_t *replicas)
+{
+	char key[128];
+	json_t *r;
+	size_t i;
+	int rc;
+
+	json_array_foreach (replicas, i, r) {
+		snprintf(key, sizeof(key),
+			 "%" JSON_INTEGER_FORMAT "/%" PRId64
+			 "/%" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(r, "backend")),
+			 tablet, json_integer_value(json_object_get(r, "id")),
+			 json_integer_value(json_object_get(r, "gen")));
+		rc = strset_add(s, key);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Tablets anywhere inside @j: objects with "id" and "replicas". */
+static int add_tablets(struct strset *s, json_t *j)
+{
+	json_t *v;
+	const char *k;
+	size_t i;
+	int rc = 0;
+
+	if (json_is_object(j)) {
+		json_t *reps = json_object_get(j, "replicas");
+
+		if (json_is_array(reps)) {
+			rc = add_replicas(
+				s, json_integer_value(json_object_get(j, "id")),
+				reps);
+			if (rc < 0)
+				return rc;
+		}
+		json_object_foreach (j, k, v) {
+			rc = add_tablets(s, v);
+			if (rc < 0)
+				return rc;
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach (j, i, v) {
+			rc = add_tablets(s, v);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return rc;
+}
+
+static int gc_table_cb(const char *key, json_t *val, void *arg)
+{
+	return add_tablets(arg, val);
+}
+
+static int gc_job_cb(const char *key, json_t *val, void *arg)
+{
+	/* A finished or cancelled job's new replicas are either in a table
+	 * record now or garbage. */
+	if (json_is_true(json_object_get(val, "done")))
+		return 0;
+	return add_tablets(arg, json_object_get(val, "plan"));
+}
+
+int cluster_gc(struct cluster *c)
+{
+	struct strset keep = {0};
+	struct catalog_txn *t = NULL;
+	char path[PATH_MAX], key[PATH_MAX];
+	struct dirent *td, *rd;
+	DIR *tablets, *reps;
+	unsigned be;
+	int rc;
+
+	rc = catalog_begin(c->cat, false, &t);
+	if (rc < 0)
+		return rc;
+	rc = catalog_scan(t, "table/", gc_table_cb, &keep);
+	if (rc == 0)
+		rc = catalog_scan(t, "job/", gc_job_cb, &keep);
+	catalog_abort(t);
+	if (rc < 0)
+		goto out;
+	if (keep.n > 1)
+		qsort(keep.v, keep.n, sizeof(*keep.v), str_cmp);
+	for (be = 0; be < c->nbackends; be++) {
+		snprintf(path, sizeof(path), "%s/tablets", c->backends[be]);
+		tablets = opendir(path);
+		if (!tablets)
+			continue;
+		while ((td = readdir(tablets)) != NULL) {
+			if (td->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/tablets/%s",
+				 c->backends[be], td->d_name);
+			reps = opendir(path);
+			if (!reps)
+				continue;
+			while ((rd = readdir(reps)) != NULL) {
+				if (rd->d_name[0] == '.')
+					continue;
+				snprintf(key, sizeof(key), "%u/%s/%s", be,
+					 td->d_name, rd->d_name);
+				if (strset_has(&keep, key))
+					continue;
+				snprintf(key, sizeof(key), "%s/%s", path,
+					 rd->d_name);
+				snap_log(LOG_INFO, "gc: removing %s", key);
+				rm_tree(key);
+			}
+			closedir(reps);
+			rmdir(path); /* fails unless now empty */
+		}
+		closedir(tablets);
+	}
+out:
+	strset_release(&keep);
+	return rc;
+}

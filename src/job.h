@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * job.h - RESTORE jobs: submission, the state machine, status.
+ *
+ * A job is a catalog record ("job/<id>") written at every transition
+ * before the new state's work starts, so a mount restarted after a crash
+ * resumes it (or finishes its commit, which is one catalog transaction
+ * together with FINISHED). Work runs on a thread per job with a pool of
+ * download threads; control files submit and cancel, status files read.
+ */
+#ifndef SNAPFS_JOB_H
+#define SNAPFS_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cluster;
+struct repo;
+struct jobs;
+
+enum job_state {
+	JOB_PENDING,
+	JOB_SNAPSHOTING,
+	JOB_DOWNLOAD,
+	JOB_DOWNLOADING,
+	JOB_COMMIT,
+	JOB_COMMITTING,
+	JOB_FINISHED,
+	JOB_CANCELLED,
+	JOB_STATE__COUNT
+};
+
+/** "PENDING", ...; NULL for an out-of-range value. */
+const char *job_state_name(enum job_state s);
+
+/** Is from -> to a legal transition? */
+bool job_transition_ok(enum job_state from, enum job_state to);
+
+/**
+ * Start the engine: garbage-collect orphaned replica directories, then
+ * resume every unfinished job found in the catalog.
+ * @param[in] threads download threads per job (>= 1).
+ * @param[out] out stop with jobs_stop().
+ * @return 0; -errno.
+ */
+int jobs_start(struct repo *repo, struct cluster *cl, unsigned threads,
+	       struct jobs **out);
+
+/**
+ * Stop every worker and free the engine. Unfinished jobs stay in the
+ * catalog in their current state and resume at the next start.
+ */
+void jobs_stop(struct jobs *j);
+
+enum jobs_control {
+	JOBS_CONTROL_RESTORE, /**< control/restore: RESTORE statements */
+	JOBS_CONTROL_BACKUP,  /**< control/backup: BACKUP statements */
+	JOBS_CONTROL_CANCEL,  /**< control/cancel: CANCEL statements */
+};
+
+/**
+ * Parse and check a statement written to a control file, then start it.
+ * @param[out] err on failure, one line for control/last_error, e.g.
+ *             "line 1, column 30: expected FROM ..." or
+ *             "snapshot \"snap9\" not found in repository \"demo\"".
+ * @param[out] job_id the new (or cancelled) job's id. May be NULL.
+ * @return 0; -EINVAL bad statement; -ENOENT snapshot/table/partition or
+ *         job to cancel not found; -EBUSY a job of the database runs;
+ *         -EEXIST table structure conflict; -EOPNOTSUPP (BACKUP, not yet);
+ *         else -errno.
+ */
+int jobs_submit(struct jobs *j, enum jobs_control ctl, const char *text,
+		size_t len, char *err, size_t errlen, int64_t *job_id);
+
+/**
+ * Ids of all jobs, oldest first.
+ * @param[out] ids caller-owned; free().
+ */
+int jobs_list(struct jobs *j, int64_t **ids, size_t *n);
+
+/**
+ * A job's status as SHOW RESTORE shows it: "Field: value" lines, or JSON.
+ * @param[out] text caller-owned; free().
+ * @return 0; -ENOENT no such job.
+ */
+int jobs_status(struct jobs *j, int64_t id, bool json, char **text,
+		size_t *len);
+
+/** SHOW RESTORE over all databases: a header line and one tab-separated
+ * row per restore job. @param[out] text caller-owned; free(). */
+int jobs_show(struct jobs *j, char **text, size_t *len);
+
+/**
+ * Is @table of @db being restored into and not yet committed (a table
+ * the job created)? Such a table is visible but not accessible.
+ */
+bool jobs_table_busy(struct jobs *j, const char *db, const char *table);
+
+/** Wait until no job is running (tests, unmount). */
+void jobs_wait_idle(struct jobs *j);
+
+#endif

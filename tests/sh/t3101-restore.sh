@@ -1,0 +1,91 @@
+#!/bin/bash
+# RESTORE through control/restore into the local cluster: whole database,
+# one table with AS, chosen partitions into another database, overwrite,
+# bad statements, a corrupt object, kill -9 in the middle and remount.
+. "$(dirname "$0")/lib.sh"
+require_fuse
+plan 32
+
+R=$TEST_TMP/repo
+M=$TEST_TMP/mnt
+D=$TEST_TMP/data
+mkrepo --labels 2 --tables 2 --partitions 2 --rollups 1 --buckets 2 "$R" >/dev/null
+RR=$R/__palo_repository_demo
+ok "mount with a 3-backend cluster" mount_snapfs "$R" "$M" -o data_dir="$D",backends=3
+ts1=$(readlink "$M/snapshots/snap1/latest")
+ts2=$(readlink "$M/snapshots/snap2/latest")
+
+# restore STATEMENT: write it; succeed if the write does.
+restore() { echo "$1" >"$M/control/restore"; }
+# wait_job ID: until FINISHED or CANCELLED; prints the state.
+wait_job() {
+	local s i
+	for i in $(seq 1 200); do
+		s=$(sed -n 's/^State: //p' "$M/jobs/$1/status" 2>/dev/null)
+		case $s in FINISHED | CANCELLED) break ;; esac
+		sleep 0.05
+	done
+	echo "$s"
+}
+last_job() { ls "$M/jobs" | grep -v restore | sort -n | tail -1; }
+# tree_sums DIR: "table/partition/index/file md5" lines, tablet ids left out.
+tree_sums() {
+	(cd "$1" && find . -type f | while read -r f; do
+		printf '%s %s\n' "$(echo "${f#./}" | sed -E 's#(^|/)[0-9]+/#\1#')" "$(md5sum <"$f" | cut -c1-32)"
+	done | sort)
+}
+
+ok "RESTORE the whole database" restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"2\")"
+j1=$(last_job)
+is "the job finishes" "$(wait_job "$j1")" FINISHED
+is "status has every SHOW RESTORE field" \
+	"$(cut -d: -f1 "$M/jobs/$j1/status" | tr '\n' ' ')" \
+	"JobId Label Timestamp DbName State AllowLoad ReplicationNum RestoreObjs CreateTime MetaPreparedTime SnapshotFinishedTime DownloadFinishedTime FinishedTime UnfinishedTasks Progress TaskErrMsg Status Timeout CancelledBy "
+ok "status.json is JSON with the same state" \
+	bash -c "python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))[\"State\"]==\"FINISHED\"' '$M/jobs/$j1/status.json'"
+is "progress counts every file" "$(sed -n 's/^Progress: //p' "$M/jobs/$j1/status" | cut -d' ' -f1)" \
+	"$(manifest_files "$R" | grep -c "^snap1/")/$(manifest_files "$R" | grep -c "^snap1/")"
+is "the restored files are the snapshot's, byte for byte" \
+	"$(tree_sums "$M/cluster/db1")" "$(tree_sums "$M/snapshots/snap1/$ts1/db1")"
+n=$(manifest_files "$R" | grep -c "^snap1/")
+is "two replicas of every file on the backends" \
+	"$(find "$D"/be*/tablets -type f | wc -l)" "$((2 * n))"
+is "jobs/restore lists the job" "$(grep -c "^$j1	snap1	" "$M/jobs/restore")" 1
+
+ok "RESTORE one table AS another name" \
+	restore "RESTORE SNAPSHOT db1.snap1 FROM demo ON (t1 AS t1copy) PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"1\")"
+is "rename job finishes" "$(wait_job "$(last_job)")" FINISHED
+is "t1copy holds t1's data" "$(tree_sums "$M/cluster/db1/t1copy")" "$(tree_sums "$M/snapshots/snap1/$ts1/db1/t1")"
+
+ok "RESTORE chosen partitions into another database" \
+	restore "RESTORE SNAPSHOT db2.snap1 FROM demo ON (t2 PARTITION (p1)) PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"1\")"
+is "partition job finishes" "$(wait_job "$(last_job)")" FINISHED
+is "only p1 was restored" "$(ls "$M/cluster/db2/t2" | tr '\n' ' ')" "p1 "
+
+# Bad statements: the write fails with EINVAL and last_error says why.
+err=$(restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"bogus\"=\"1\")" 2>&1)
+case "$err" in *"Invalid argument"*) pass "an unknown property fails the write with EINVAL" ;; *) fail "an unknown property fails the write with EINVAL"; diag "$err" ;; esac
+case "$(cat "$M/control/last_error")" in *"line 1, column"*"bogus"*) pass "last_error names the property with line and column" ;; *) fail "last_error names the property with line and column"; diag "$(cat "$M/control/last_error")" ;; esac
+fails "a missing snapshot is rejected" restore "RESTORE SNAPSHOT db1.nosuch FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
+ok "last_error says so" grep -q 'snapshot "nosuch" not found' "$M/control/last_error"
+fails "a missing timestamp is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"2000-01-01-00-00-00\")"
+fails "a missing table is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM demo ON (nosuch) PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
+fails "a missing partition is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM demo ON (t1 PARTITION (p9)) PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
+fails "another repository name is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM other PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
+fails "more replicas than backends is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"4\")"
+
+# Overwrite db1 with snap2 (same structure), then a corrupt overwrite.
+ok "RESTORE over the existing tables" restore "RESTORE SNAPSHOT db1.snap2 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts2\", \"replication_num\"=\"2\")"
+is "overwrite job finishes" "$(wait_job "$(last_job)")" FINISHED
+is "db1 now holds snap2's data" "$(tree_sums "$M/cluster/db1" | grep -v t1copy)" "$(tree_sums "$M/snapshots/snap2/$ts2/db1")"
+is "the old replicas were removed" "$(find "$D"/be*/tablets -type f | wc -l)" \
+	"$(( 2 * $(manifest_files "$R" | grep -c "^snap2/") + $(manifest_files "$R" | grep "^snap1/" | grep -c "/t1/") + $(manifest_files "$R" | grep "^snap1/" | grep -c "/t2/p1/") ))"
+before=$(tree_sums "$M/cluster/db1")
+obj=$(manifest_files "$R" | grep '^snap1/.*/t2/.*\.dat'$'\t' | head -1 | cut -f4)
+printf 'X' | dd of="$RR/$obj" bs=1 seek=100 conv=notrunc 2>/dev/null
+ok "RESTORE snap1 over db1 again, with a corrupt object" restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"2\")"
+j=$(last_job)
+is "the job is CANCELLED" "$(wait_job "$j")" CANCELLED
+ok "TaskErrMsg names the corrupt file" grep -q "TaskErrMsg: .*${obj##*/}.*MD5" "$M/jobs/$j/status"
+is "the tables are exactly as they were" "$(tree_sums "$M/cluster/db1")" "$before"
+done_testing
