@@ -175,14 +175,49 @@ void job_request_cancel(struct job *jb, const char *by, const char *msg)
 	pthread_mutex_unlock(&jb->eng->lock);
 }
 
+/*
+ * Test knobs, read from the environment once per use; unset in normal
+ * operation. SNAPFS_TEST_CLOCK_SCALE makes job clocks run N times faster
+ * (so a 600 s timeout can expire in a test), SNAPFS_TEST_STATE_DELAY_MS
+ * pauses on entering each state and SNAPFS_TEST_FILE_DELAY_MS after each
+ * downloaded file, so tests can act in a chosen state.
+ */
+long job_test_knob(const char *name)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 0;
+	n = strtol(v, &end, 10);
+	return *end == '\0' && n > 0 ? n : 0;
+}
+
+void job_test_pause(struct job *jb, const char *knob)
+{
+	long ms = job_test_knob(knob);
+
+	/* In small steps, so a cancel or unmount is seen promptly. */
+	while (ms > 0 && !atomic_load(&jb->cancel) && !jb->eng->stopping) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+		ms -= 10;
+	}
+}
+
 /* Has the job been cancelled or has it run out of time? */
 bool job_should_stop(struct job *jb)
 {
+	long scale = job_test_knob("SNAPFS_TEST_CLOCK_SCALE");
+
 	if (atomic_load(&jb->cancel))
 		return true;
 	if (jb->eng->stopping)
 		return true;
-	if (jb->timeout_s > 0 && time(NULL) - jb->created > jb->timeout_s) {
+	if (jb->timeout_s > 0 &&
+	    (time(NULL) - jb->created) * (scale ? scale : 1) > jb->timeout_s) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "timed out after %" PRId64 " s",
@@ -400,6 +435,14 @@ static int submit_cancel(struct jobs *eng, const struct spec *sp, char *err,
 		set_err(err, errlen,
 			"no RESTORE job of database \"%s\" is running", sp->db);
 		return -ENOENT;
+	}
+	if (jb->state >= JOB_COMMITTING) {
+		/* The commit is one transaction: it can't be half undone. */
+		set_err(err, errlen,
+			"job %" PRId64 " of database \"%s\" is %s: too late "
+			"to cancel",
+			jb->id, sp->db, job_state_name(jb->state));
+		return -EBUSY;
 	}
 	job_request_cancel(jb, "user", "cancelled by CANCEL RESTORE");
 	if (job_id)

@@ -71,6 +71,8 @@ int job_set_state(struct job *jb, enum job_state to,
 		  const char *why);
 void job_request_cancel(struct job *jb, const char *by, const char *msg);
 bool job_should_stop(struct job *jb);
+long job_test_knob(const char *name);
+void job_test_pause(struct job *jb, const char *knob);
 struct job *job_new(struct jobs *eng, int64_t id, json_t *rec);
 int job_spawn(struct job *jb);
 struct job *job_running_for_db_locked(struct jobs *eng, const char *db);

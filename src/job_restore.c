@@ -629,9 +629,11 @@ int job_restore_submit(struct jobs *eng, const struct spec *sp, char *err,
 			json_decref(existing);
 			goto out;
 		}
-		json_array_append_new(
-			plan, json_pack("{s:s, s:b, s:o}", "dst", pk[i].dst,
-					"new", existing == NULL, "table", tbl));
+		json_array_append_new(plan, json_pack("{s:s, s:b, s:b, s:o}",
+						      "dst", pk[i].dst, "new",
+						      existing == NULL, "whole",
+						      pk[i].parts == NULL,
+						      "table", tbl));
 		json_array_append_new(
 			objs,
 			json_sprintf(
@@ -658,7 +660,17 @@ int job_restore_submit(struct jobs *eng, const struct spec *sp, char *err,
 			}
 		}
 		json_decref(existing);
-	}
+	} /* The remaining properties, recorded for the status and the commit.
+	   * Every restore here is atomic (see the file comment), so
+	   * atomic_restore changes nothing. */
+	json_object_set_new(
+		rec, "Properties",
+		json_pack("{s:b, s:b, s:b, s:b, s:b, s:I}", "atomic_restore",
+			  sp->atomic_restore, "force_replace",
+			  sp->force_replace, "clean_tables", sp->clean_tables,
+			  "clean_partitions", sp->clean_partitions,
+			  "reserve_replica", sp->reserve_replica,
+			  "meta_version", (json_int_t)sp->meta_version));
 	job_key(id, key, sizeof(key));
 	rc = catalog_put(t, key, rec);
 	if (rc < 0)
@@ -1115,6 +1127,7 @@ static int download_tablet(struct job *jb, struct rtab *rt)
 						f->name, "md5", f->md5, "size",
 						(json_int_t)f->size));
 		atomic_fetch_add(&jb->files_done, 1);
+		job_test_pause(jb, "SNAPFS_TEST_FILE_DELAY_MS");
 		if (job_should_stop(jb)) {
 			rc = -ECANCELED;
 			goto out;
@@ -1173,20 +1186,81 @@ static int do_downloading(struct job *jb)
 	return job_should_stop(jb) ? -ECANCELED : 0;
 }
 
+struct names {
+	char **v;
+	size_t n;
+};
+
+static int collect_key(const char *key, json_t *val, void *arg)
+{
+	struct names *nm = arg;
+	char **v = realloc(nm->v, (nm->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	nm->v = v;
+	v[nm->n] = strdup(key);
+	return v[nm->n++] ? 0 : -ENOMEM;
+}
+
+/* clean_tables: drop the database's tables this restore didn't touch. */
+static int clean_tables(struct job *jb, struct catalog_txn *t)
+{
+	struct names nm = {0};
+	char prefix[300];
+	json_t *pt;
+	size_t i, a;
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "table/%s/", jb->db);
+	rc = catalog_scan(t, prefix, collect_key, &nm);
+	for (i = 0; rc == 0 && i < nm.n; i++) {
+		bool keep = false;
+
+		json_array_foreach (json_object_get(jb->rec, "plan"), a, pt)
+			keep |= strcmp(json_string_value(
+					       json_object_get(pt, "dst")),
+				       nm.v[i] + strlen(prefix)) == 0;
+		if (!keep) {
+			snap_log(LOG_INFO,
+				 "job %" PRId64 ": clean_tables drops %s",
+				 jb->id, nm.v[i] + strlen("table/"));
+			rc = catalog_del(t, nm.v[i]);
+		}
+	}
+	for (i = 0; i < nm.n; i++)
+		free(nm.v[i]);
+	free(nm.v);
+	return rc;
+}
+
 /* The commit: every restored table in its final form, in the same
  * transaction as FINISHED. */
 static int commit_tables(struct job *jb, struct catalog_txn *t)
 {
-	json_t *pt, *tbl, *p, *ix, *tab;
+	json_t *pt, *tbl, *p, *ix, *tab, *props;
 	const char *db = jb->db;
 	char key[600];
 	size_t a, b, c, d;
 	int rc;
 
+	props = json_object_get(jb->rec, "Properties");
 	json_array_foreach (json_object_get(jb->rec, "plan"), a, pt) {
 		tbl = json_deep_copy(json_object_get(pt, "table"));
 		if (!tbl)
 			return -ENOMEM;
+		/* clean_partitions: a table restored whole keeps only the
+		 * snapshot's partitions. */
+		if (json_is_true(json_object_get(props, "clean_partitions")) &&
+		    json_is_true(json_object_get(pt, "whole"))) {
+			json_t *parts = json_object_get(tbl, "partitions");
+
+			for (b = json_array_size(parts); b-- > 0;)
+				if (!json_is_true(json_object_get(
+					    json_array_get(parts, b),
+					    "restored")))
+					json_array_remove(parts, b);
+		}
 		json_array_foreach (json_object_get(tbl, "partitions"), b, p) {
 			json_object_del(p, "restored");
 			json_array_foreach (json_object_get(p, "indexes"), c,
@@ -1205,6 +1279,8 @@ static int commit_tables(struct job *jb, struct catalog_txn *t)
 		if (rc < 0)
 			return rc;
 	}
+	if (json_is_true(json_object_get(props, "clean_tables")))
+		return clean_tables(jb, t);
 	return 0;
 }
 
@@ -1281,6 +1357,7 @@ void job_restore_run(struct job *jb)
 	while (jb->state != JOB_FINISHED && jb->state != JOB_CANCELLED) {
 		if (jb->eng->stopping)
 			return; /* unmount: resume next time */
+		job_test_pause(jb, "SNAPFS_TEST_STATE_DELAY_MS");
 		if (jb->state < JOB_COMMITTING && job_should_stop(jb)) {
 			if (jb->eng->stopping)
 				return;

@@ -945,8 +945,8 @@ static const char *const valid[] = {
 	"BACKUP SNAPSHOT example_db.snapshot_label1 TO example_repo ON "
 	"(example_tbl PARTITION (p1,p2), example_tbl2) PROPERTIES (\"type\" "
 	"= \"full\", \"content\"=\"metadata_only\");",
-	"BACKUP SNAPSHOT 数据.快照 TO repo ON (TABLE 表 PARTITION (分区)) "
-	"PROPERTIES ('timeout' = '3600');",
+	("BACKUP SNAPSHOT 数据.快照 TO repo ON (TABLE 表 PARTITION (分区)) "
+	 "PROPERTIES ('timeout' = '3600');"),
 	"CANCEL RESTORE FROM example_db;",
 	"CANCEL BACKUP FROM `example``db` /* c */ ;",
 };
