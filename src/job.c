@@ -396,10 +396,12 @@ void jobs_wait_idle(struct jobs *eng)
 /* Caller holds eng->lock. */
 struct job *job_running_for_db_locked(struct jobs *eng, const char *db)
 {
-	struct job *jb;
-
+	struct job
+		*jb; /* A job whose final state is recorded no longer holds the
+		      * database, even while its thread is still tidying up. */
 	for (jb = eng->list; jb; jb = jb->next)
-		if (jb->running && strcmp(jb->db, db) == 0)
+		if (jb->running && jb->state != JOB_FINISHED &&
+		    jb->state != JOB_CANCELLED && strcmp(jb->db, db) == 0)
 			return jb;
 	return NULL;
 }
@@ -419,6 +421,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 static int submit_cancel(struct jobs *eng, const struct spec *sp, char *err,
 			 size_t errlen, int64_t *job_id)
 {
+	enum job_state state;
 	struct job *jb;
 
 	if (sp->kind == SPEC_CANCEL_BACKUP) {
@@ -430,18 +433,19 @@ static int submit_cancel(struct jobs *eng, const struct spec *sp, char *err,
 	}
 	pthread_mutex_lock(&eng->lock);
 	jb = job_running_for_db_locked(eng, sp->db);
+	state = jb ? jb->state : JOB_STATE__COUNT;
 	pthread_mutex_unlock(&eng->lock);
 	if (!jb) {
 		set_err(err, errlen,
 			"no RESTORE job of database \"%s\" is running", sp->db);
 		return -ENOENT;
 	}
-	if (jb->state >= JOB_COMMITTING) {
+	if (state >= JOB_COMMITTING) {
 		/* The commit is one transaction: it can't be half undone. */
 		set_err(err, errlen,
 			"job %" PRId64 " of database \"%s\" is %s: too late "
 			"to cancel",
-			jb->id, sp->db, job_state_name(jb->state));
+			jb->id, sp->db, job_state_name(state));
 		return -EBUSY;
 	}
 	job_request_cancel(jb, "user", "cancelled by CANCEL RESTORE");
@@ -592,6 +596,8 @@ static const char *const status_fields[] = {
 	"Status",
 	"Timeout",
 	"CancelledBy",
+	"FilesDownloaded",
+	"FilesReused",
 };
 #define NFIELDS (sizeof(status_fields) / sizeof(status_fields[0]))
 

@@ -44,7 +44,9 @@ struct job {
 	char cancel_by[16]; /* "user", "timeout", "error" */
 	char cancel_msg[512];
 	atomic_uint_fast64_t files_done, bytes_done;
-	uint64_t files_total, bytes_total; /* set before DOWNLOADING */
+	atomic_uint_fast64_t files_fetched; /* downloaded from the repo */
+	atomic_uint_fast64_t files_reused;  /* already here, same MD5 */
+	uint64_t files_total, bytes_total;  /* set before DOWNLOADING */
 	pthread_t thread;
 	bool thread_started, running, resumed, linked;
 	struct job *next;

@@ -783,6 +783,12 @@ void job_progress_to_rec_locked(struct job *jb)
 	json_object_set_new(jb->rec, "BytesDone", json_integer((json_int_t)bd));
 	json_object_set_new(jb->rec, "BytesTotal",
 			    json_integer((json_int_t)jb->bytes_total));
+	json_object_set_new(
+		jb->rec, "FilesDownloaded",
+		json_integer((json_int_t)atomic_load(&jb->files_fetched)));
+	json_object_set_new(
+		jb->rec, "FilesReused",
+		json_integer((json_int_t)atomic_load(&jb->files_reused)));
 }
 
 /* Every tablet of the plan, in plan order. */
@@ -1100,14 +1106,17 @@ static int download_tablet(struct job *jb, struct rtab *rt)
 		 * place only after its MD5 checked out. */
 		if (stat(p0, &sb) == 0 && (uint64_t)sb.st_size == f->size) {
 			atomic_fetch_add(&jb->bytes_done, f->size);
+			atomic_fetch_add(&jb->files_reused, 1);
 		} else if (old && old_has(old, f->name, f->md5) &&
 			   link_or_copy(po, p0) == 0) {
 			/* The table already has this exact file. */
 			atomic_fetch_add(&jb->bytes_done, f->size);
+			atomic_fetch_add(&jb->files_reused, 1);
 		} else {
 			rc = fetch(jb, f, p0);
 			if (rc < 0)
 				goto out;
+			atomic_fetch_add(&jb->files_fetched, 1);
 		}
 		for (k = 1; k < json_array_size(reps); k++) {
 			rc = replica_dir(jb, json_array_get(reps, k), tid, di,
@@ -1176,6 +1185,8 @@ static int do_downloading(struct job *jb)
 	atomic_store(&jb->work->next, 0);
 	atomic_store(&jb->files_done, 0);
 	atomic_store(&jb->bytes_done, 0);
+	atomic_store(&jb->files_fetched, 0);
+	atomic_store(&jb->files_reused, 0);
 	for (i = 0; i < n; i++)
 		if (pthread_create(&th[i], NULL, download_thread, jb) == 0)
 			started++;

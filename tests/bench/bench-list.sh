@@ -16,13 +16,14 @@
 #           mount + ls MNT/snapshots, mount + ls <label>/latest/ (parses the
 #           ~30 MB info), then ls -lR of the whole snapshot through a fresh
 #           mount against find -printf and ls -lR of the objects, and VmRSS.
-#           Generating it takes about a minute and a half, and one walk
-#           through the mount about two minutes, so that walk runs
+#           Generating it takes about a minute (and removing it about as
+#           long), one walk through the mount one to two minutes, so that
+#           walk runs
 #           BENCH_BIG_WALK_REPS (1) times, with no untimed run first (the
 #           repository side has been walked just before).
 #           BENCH_LIST_TABLETS=0 skips this part.
 # The labels and walk parts take about a minute; with the big part the
-# whole script takes five to six minutes.
+# whole script takes five to six minutes and needs ~2 GB in TMPDIR.
 # shellcheck disable=SC2154 # bench_time VAR ... sets VAR
 . "$(dirname "$0")/lib.sh"
 
@@ -138,10 +139,10 @@ rm -rf "$out"
 if [ "$BIG_TABLETS" -gt 0 ]; then
 	out=$BENCH_TMP/big
 	echo
-	echo "big: generating 1 snapshot of $BIG_TABLETS tablets ($((BIG_TABLETS * 3)) objects); about a minute and a half for 100,000 ..."
+	echo "big: generating 1 snapshot of $BIG_TABLETS tablets ($((BIG_TABLETS * 3)) objects); about a minute for 100,000 ..."
 	s=$(now)
 	mkrepo "$out" --labels 1 --total-tablets "$BIG_TABLETS" --file-size 16
-	echo "big: generated in $(sub "$(now)" "$s") s; info object $(stat -c %s "$(repo_root "$out")"/__ss_snap1/__info_*) bytes"
+	echo "big: generated in $(div "$(sub "$(now)" "$s")" 1) s; info object $(stat -c %s "$(repo_root "$out")"/__ss_snap1/__info_*) bytes"
 	header
 	AFTER="bench_umount '$MNT'"
 	bench_time t "'$SNAPFS' '$out' '$MNT' && ls '$MNT/snapshots'"
@@ -156,7 +157,7 @@ if [ "$BIG_TABLETS" -gt 0 ]; then
 	walk "$out" big "$BIG_WALK_REPS"
 	s=$(now)
 	rm -rf "$out"
-	echo "  (removing the repository took $(sub "$(now)" "$s") s)"
+	echo "  (removing the repository took $(div "$(sub "$(now)" "$s")" 1) s)"
 fi
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

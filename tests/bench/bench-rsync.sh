@@ -15,8 +15,10 @@
 # --file-size bytes, a .idx of a quarter of that and a ~300-byte .hdr:
 #   large: BENCH_RSYNC_LARGE_TABLETS (13) x BENCH_RSYNC_LARGE_SIZE (4 MiB)
 #          per label: 39 files, 65 MiB
-#   small: BENCH_RSYNC_SMALL_TABLETS (1667) x BENCH_RSYNC_SMALL_SIZE (4 KiB)
-#          per label: 5,001 files, 8.5 MiB
+#   small: BENCH_RSYNC_SMALL_TABLETS (1000) x BENCH_RSYNC_SMALL_SIZE (4 KiB)
+#          per label: 3,000 files, 5.1 MiB
+# The copies go to BENCH_RSYNC_DEST (default: the temp dir, so the same
+# disk as the repository; /dev/shm takes the writing out of the picture).
 # Runs in about a minute and a half.
 # shellcheck disable=SC2154 # bench_time VAR ... sets VAR
 . "$(dirname "$0")/lib.sh"
@@ -25,10 +27,17 @@ command -v rsync >/dev/null 2>&1 || bench_die "rsync not found"
 LABELS=${BENCH_RSYNC_LABELS:-2}
 LARGE_TABLETS=${BENCH_RSYNC_LARGE_TABLETS:-13}
 LARGE_SIZE=${BENCH_RSYNC_LARGE_SIZE:-4194304}
-SMALL_TABLETS=${BENCH_RSYNC_SMALL_TABLETS:-1667}
+SMALL_TABLETS=${BENCH_RSYNC_SMALL_TABLETS:-1000}
 SMALL_SIZE=${BENCH_RSYNC_SMALL_SIZE:-4096}
 
+DEST=${BENCH_RSYNC_DEST:-$BENCH_TMP}
+if [ "$DEST" != "$BENCH_TMP" ]; then
+	DEST=$(mktemp -d "$DEST/snapfs-bench-rsync.XXXXXX") || bench_die "mktemp in $BENCH_RSYNC_DEST failed"
+	trap 'rm -rf "$DEST"; bench_cleanup' EXIT
+fi
+
 bench_header "rsync -a out of the mount vs out of the repository directory"
+echo "copies go to: $DEST ($(df -PT "$DEST" | awk 'NR == 2 { print $2 }'))"
 echo "ratios: alternative time / snapfs time (1.00 = as fast, 0.50 = snapfs takes twice as long)"
 
 # row NAME SECONDS DIR: DIR is the finished copy, for its size and count.
@@ -42,7 +51,7 @@ row() {
 
 shape() {
 	local name=$1 tablets=$2 size=$3
-	local out=$BENCH_TMP/$name root mnt=$BENCH_TMP/mnt-$name copy=$BENCH_TMP/copy
+	local out=$BENCH_TMP/$name root mnt=$BENCH_TMP/mnt-$name copy=$DEST/copy
 	local t_snap_m t_snap_r t_raw_m t_raw_r label=snap1
 
 	# --total-tablets counts the tablets of all labels together.

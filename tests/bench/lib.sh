@@ -210,4 +210,7 @@ bench_header() {
 		fi
 	)); $BENCH_REPS timed runs, median reported"
 	echo "machine: $(nproc) CPUs, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	if awk -v n="$(nproc)" '{ exit !($1 > n / 2) }' /proc/loadavg; then
+		echo "note: the machine is busy; expect noisy numbers"
+	fi
 }

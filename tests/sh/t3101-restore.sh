@@ -4,7 +4,7 @@
 # bad statements, a corrupt object, kill -9 in the middle and remount.
 . "$(dirname "$0")/lib.sh"
 require_fuse
-plan 32
+plan 37
 
 R=$TEST_TMP/repo
 M=$TEST_TMP/mnt
@@ -40,7 +40,7 @@ j1=$(last_job)
 is "the job finishes" "$(wait_job "$j1")" FINISHED
 is "status has every SHOW RESTORE field" \
 	"$(cut -d: -f1 "$M/jobs/$j1/status" | tr '\n' ' ')" \
-	"JobId Label Timestamp DbName State AllowLoad ReplicationNum RestoreObjs CreateTime MetaPreparedTime SnapshotFinishedTime DownloadFinishedTime FinishedTime UnfinishedTasks Progress TaskErrMsg Status Timeout CancelledBy "
+	"JobId Label Timestamp DbName State AllowLoad ReplicationNum RestoreObjs CreateTime MetaPreparedTime SnapshotFinishedTime DownloadFinishedTime FinishedTime UnfinishedTasks Progress TaskErrMsg Status Timeout CancelledBy FilesDownloaded FilesReused "
 ok "status.json is JSON with the same state" \
 	bash -c "python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))[\"State\"]==\"FINISHED\"' '$M/jobs/$j1/status.json'"
 is "progress counts every file" "$(sed -n 's/^Progress: //p' "$M/jobs/$j1/status" | cut -d' ' -f1)" \
@@ -51,6 +51,14 @@ n=$(manifest_files "$R" | grep -c "^snap1/")
 is "two replicas of every file on the backends" \
 	"$(find "$D"/be*/tablets -type f | wc -l)" "$((2 * n))"
 is "jobs/restore lists the job" "$(grep -c "^$j1	snap1	" "$M/jobs/restore")" 1
+is "every file was downloaded" "$(sed -n 's/^FilesDownloaded: //p' "$M/jobs/$j1/status")" "$n"
+
+ok "RESTORE the same snapshot again" restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"2\")"
+j=$(last_job)
+is "the repeat finishes" "$(wait_job "$j")" FINISHED
+is "nothing is downloaded again (same MD5 already here)" \
+	"$(sed -n 's/^FilesDownloaded: //p;s/^FilesReused: //p' "$M/jobs/$j/status" | tr '\n' ' ')" "0 $n "
+is "still two replicas of every file" "$(find "$D"/be*/tablets -type f | wc -l)" "$((2 * n))"
 
 ok "RESTORE one table AS another name" \
 	restore "RESTORE SNAPSHOT db1.snap1 FROM demo ON (t1 AS t1copy) PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"1\")"
