@@ -167,8 +167,8 @@ static void reply_entry(fuse_req_t req, struct snapfs *fs,
 	memset(&e, 0, sizeof(e));
 	e.ino = st->st_ino;
 	e.attr = *st;
-	e.attr_timeout = snapfs_ttl(fs);
-	e.entry_timeout = snapfs_ttl(fs);
+	e.attr_timeout = snapfs_node_ttl(fs, st->st_ino);
+	e.entry_timeout = e.attr_timeout;
 	fuse_reply_entry(req, &e);
 }
 
@@ -202,7 +202,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	fuse_reply_attr(req, &st, snapfs_ttl(fs));
+	fuse_reply_attr(req, &st, snapfs_node_ttl(fs, ino));
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -344,7 +344,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	fuse_reply_attr(req, &st, snapfs_ttl(fs));
+	fuse_reply_attr(req, &st, snapfs_node_ttl(fs, ino));
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)

@@ -49,6 +49,7 @@ enum node_kind {
 	N_INDEX,
 	N_TABLET,
 	N_RAW_DIR, /* raw/ and below: a key prefix */
+	/* Every kind from here on changes under jobs (snapfs_node_ttl). */
 	N_CONTROL, /* control/ */
 	N_CTL,	   /* control/restore, backup, cancel: sub = jobs_control */
 	N_DYN,	   /* text made on every open: sub = enum dyn_kind */
@@ -288,6 +289,12 @@ static int merge(struct snapfs *fs, struct node *dir, struct protolist *pl)
 		struct proto *p = &pl->v[i];
 		struct node *n = kid_find(dir, p->name);
 
+		/* A local file whose path changed (a restore committed a new
+		 * generation) is another file: it gets a new node, so no
+		 * reader ever sees a node's path or MD5 change under it. */
+		if (n && n->kind == N_LOCAL &&
+		    (!n->key || !p->key || strcmp(n->key, p->key) != 0))
+			n = NULL;
 		if (n && n->kind == p->kind) {
 			if (p->ready && n->kind != N_TS) {
 				n->size = p->size;
@@ -1428,6 +1435,17 @@ void snapfs_free(struct snapfs *fs)
 
 double snapfs_ttl(const struct snapfs *fs)
 {
+	return fs->o.cache_ttl;
+}
+
+double snapfs_node_ttl(struct snapfs *fs, uint64_t ino)
+{
+	struct node *n = node_get(fs, ino);
+
+	/* The local cluster, jobs and control files change under jobs:
+	 * the kernel must ask again every time. */
+	if (n && n->kind >= N_CONTROL)
+		return 0;
 	return fs->o.cache_ttl;
 }
 

@@ -59,6 +59,10 @@ void snapfs_free(struct snapfs *fs);
 /** Seconds the kernel may cache names and attributes. */
 double snapfs_ttl(const struct snapfs *fs);
 
+/** The same for one inode: 0 for what jobs change (control/, jobs/,
+ * cluster/), else snapfs_ttl(). */
+double snapfs_node_ttl(struct snapfs *fs, uint64_t ino);
+
 /** @return 0; -ENOENT no such name; -ENOTDIR parent is not a dir. */
 int snapfs_lookup(struct snapfs *fs, uint64_t parent, const char *name,
 		  struct stat *out);

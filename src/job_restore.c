@@ -1068,12 +1068,32 @@ out:
 	return rc;
 }
 
+/*
+ * The name a file gets in the local tablet: as the Doris BE does on
+ * restore, the tablet meta "<source tablet>.hdr" becomes
+ * "<local tablet>.hdr"; data files keep their names.
+ */
+static void local_name(const char *name, int64_t src_tid, int64_t tid,
+		       char *buf, size_t len)
+{
+	char hdr[40];
+
+	snprintf(hdr, sizeof(hdr), "%" PRId64 ".hdr", src_tid);
+	if (strcmp(name, hdr) == 0)
+		snprintf(buf, len, "%" PRId64 ".hdr", tid);
+	else
+		snprintf(buf, len, "%s", name);
+}
+
 static int download_tablet(struct job *jb, struct rtab *rt)
 {
 	json_t *tab = rt->tablet, *reps = json_object_get(tab, "replicas");
 	json_t *old = json_object_get(tab, "old"), *files;
 	int64_t tid = json_integer_value(json_object_get(tab, "id"));
+	int64_t src_tid = json_integer_value(
+		json_object_get(json_object_get(tab, "src"), "tablet"));
 	char d0[PATH_MAX], di[PATH_MAX], p0[PATH_MAX], pi[PATH_MAX];
+	char lname[NAME_MAX + 1];
 	char od[PATH_MAX], po[PATH_MAX], msg[600];
 	struct stat sb;
 	size_t i, k;
@@ -1099,15 +1119,16 @@ static int download_tablet(struct job *jb, struct rtab *rt)
 			rc = -ENOENT;
 			goto out;
 		}
-		snprintf(p0, sizeof(p0), "%s/%s", d0, f->name);
+		local_name(f->name, src_tid, tid, lname, sizeof(lname));
+		snprintf(p0, sizeof(p0), "%s/%s", d0, lname);
 		if (old)
-			snprintf(po, sizeof(po), "%s/%s", od, f->name);
+			snprintf(po, sizeof(po), "%s/%s", od, lname);
 		/* Already here from before a restart: it was renamed into
 		 * place only after its MD5 checked out. */
 		if (stat(p0, &sb) == 0 && (uint64_t)sb.st_size == f->size) {
 			atomic_fetch_add(&jb->bytes_done, f->size);
 			atomic_fetch_add(&jb->files_reused, 1);
-		} else if (old && old_has(old, f->name, f->md5) &&
+		} else if (old && old_has(old, lname, f->md5) &&
 			   link_or_copy(po, p0) == 0) {
 			/* The table already has this exact file. */
 			atomic_fetch_add(&jb->bytes_done, f->size);
@@ -1123,7 +1144,7 @@ static int download_tablet(struct job *jb, struct rtab *rt)
 					 sizeof(di));
 			if (rc < 0)
 				goto out;
-			snprintf(pi, sizeof(pi), "%s/%s", di, f->name);
+			snprintf(pi, sizeof(pi), "%s/%s", di, lname);
 			rc = link_or_copy(p0, pi);
 			if (rc < 0) {
 				snap_log(LOG_ERR, "job %" PRId64 ": %s: %s",
@@ -1133,7 +1154,7 @@ static int download_tablet(struct job *jb, struct rtab *rt)
 		}
 		json_array_append_new(files,
 				      json_pack("{s:s, s:s, s:I}", "name",
-						f->name, "md5", f->md5, "size",
+						lname, "md5", f->md5, "size",
 						(json_int_t)f->size));
 		atomic_fetch_add(&jb->files_done, 1);
 		job_test_pause(jb, "SNAPFS_TEST_FILE_DELAY_MS");

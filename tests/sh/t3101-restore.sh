@@ -4,7 +4,7 @@
 # bad statements, a corrupt object, kill -9 in the middle and remount.
 . "$(dirname "$0")/lib.sh"
 require_fuse
-plan 37
+plan 38
 
 R=$TEST_TMP/repo
 M=$TEST_TMP/mnt
@@ -31,7 +31,7 @@ last_job() { ls "$M/jobs" | grep -v restore | sort -n | tail -1; }
 # tree_sums DIR: "table/partition/index/file md5" lines, tablet ids left out.
 tree_sums() {
 	(cd "$1" && find . -type f | while read -r f; do
-		printf '%s %s\n' "$(echo "${f#./}" | sed -E 's#(^|/)[0-9]+/#\1#')" "$(md5sum <"$f" | cut -c1-32)"
+		printf '%s %s\n' "$(echo "${f#./}" | sed -E 's#(^|/)[0-9]+/#\1#; s#[0-9]+\.hdr$#TABLET.hdr#')" "$(md5sum <"$f" | cut -c1-32)"
 	done | sort)
 }
 
@@ -48,6 +48,11 @@ is "progress counts every file" "$(sed -n 's/^Progress: //p' "$M/jobs/$j1/status
 is "the restored files are the snapshot's, byte for byte" \
 	"$(tree_sums "$M/cluster/db1")" "$(tree_sums "$M/snapshots/snap1/$ts1/db1")"
 n=$(manifest_files "$R" | grep -c "^snap1/")
+bad=0
+for d in "$M"/cluster/db1/*/*/*/*/; do
+	[ -f "$d/$(basename "$d").hdr" ] || bad=$((bad + 1))
+done
+is "each tablet's .hdr is named after the local tablet id, as the BE does" "$bad" 0
 is "two replicas of every file on the backends" \
 	"$(find "$D"/be*/tablets -type f | wc -l)" "$((2 * n))"
 is "jobs/restore lists the job" "$(grep -c "^$j1	snap1	" "$M/jobs/restore")" 1
