@@ -5,7 +5,7 @@
 # SNAPFS_TEST_STATE_DELAY_MS makes each state last long enough to act in.
 . "$(dirname "$0")/lib.sh"
 require_fuse
-plan 42
+plan 44
 
 R=$TEST_TMP/repo
 M=$TEST_TMP/mnt
@@ -74,9 +74,19 @@ err=$(ls "$M/cluster/db9/t1" 2>&1)
 case $err in *"Device or resource busy"*) pass "but not accessible: EBUSY" ;; *) fail "but not accessible: EBUSY"; diag "$err" ;; esac
 fails "a second job for the same database is refused" restore "$(stmt db9)"
 ok "last_error names the running job" grep -q "running job $j" "$M/control/last_error"
+restore "$(stmt db8)"
+j8=$(last_job)
+wait_state "$j8" SNAPSHOTING DOWNLOAD DOWNLOADING >/dev/null
+s9=$(state_of "$j")
+s8=$(state_of "$j8")
+case "$s9 $s8" in
+*FINISHED* | *CANCELLED* | " "* | *" ") fail "jobs for two databases run side by side"; diag "db9: $s9, db8: $s8" ;;
+*) pass "jobs for two databases run side by side ($s9, $s8)" ;;
+esac
 wait_state "$j" COMMITTING >/dev/null
 fails "CANCEL during COMMITTING is refused" bash -c "echo 'CANCEL RESTORE FROM db9' >'$M/control/cancel'"
 is "the job still finishes" "$(wait_state "$j" FINISHED CANCELLED)" FINISHED
+is "the other database's job finishes too" "$(wait_state "$j8" FINISHED CANCELLED)" FINISHED
 ok "db9 is accessible after the commit" ls "$M/cluster/db9/t1"
 
 # kill -9 in the middle, remount, the job ends cleanly.
@@ -105,7 +115,7 @@ if [ "$p1" != "$p2" ] && [ "${p1%%/*}" -lt "${p2%%/*}" ]; then pass "progress mo
 is "the slow job finishes" "$(wait_state "$j" FINISHED CANCELLED)" FINISHED
 umnt
 mnt
-is "job history survives remounts (10 jobs)" "$(ls "$M/jobs" | grep -vc restore)" 10
+is "job history survives remounts (11 jobs)" "$(ls "$M/jobs" | grep -vc restore)" 11
 umnt
 unset SNAPFS_TEST_STATE_DELAY_MS
 
