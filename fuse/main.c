@@ -513,8 +513,9 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	if (cli.verbose)
-		log_init(false, LOG_DEBUG); /* Only control files are writable;
-					       snapfs says EROFS elsewhere. */
+		log_init(false, LOG_DEBUG);
+	/* No "-o ro": control files are writable; snapfs answers EROFS for
+	 * everything else itself. */
 	if (fuse_opt_add_arg(&args, "-osubtype=snapfs") < 0)
 		goto out;
 

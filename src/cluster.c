@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@
 #include "banned.h"
 
 struct cluster {
+	pthread_mutex_t gc_lock; /* one gc at a time, and no replica dir is
+				    made while one runs */
 	char *data_dir;
 	char *backends[CLUSTER_MAX_BACKENDS];
 	unsigned nbackends;
@@ -69,6 +72,7 @@ int cluster_open(const struct cluster_opts *o, char *err, size_t errlen,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	pthread_mutex_init(&c->gc_lock, NULL);
 	c->data_dir = strdup(o->data_dir);
 	if (!c->data_dir) {
 		rc = -ENOMEM;
@@ -119,6 +123,7 @@ void cluster_close(struct cluster *c)
 	if (!c)
 		return;
 	catalog_close(c->cat);
+	pthread_mutex_destroy(&c->gc_lock);
 	for (i = 0; i < c->nbackends; i++)
 		free(c->backends[i]);
 	free(c->data_dir);
@@ -150,6 +155,24 @@ int cluster_replica_dir(const struct cluster *c, unsigned be, int64_t tablet_id,
 		    c->backends[be], tablet_id, replica_id, gen) >= len)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int cluster_make_replica(struct cluster *c, unsigned be, int64_t tablet_id,
+			 int64_t replica_id, int64_t gen)
+{
+	char dir[PATH_MAX];
+	int rc;
+
+	rc = cluster_replica_dir(c, be, tablet_id, replica_id, gen, dir,
+				 sizeof(dir));
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&c->gc_lock);
+	rc = mkdir_p(dir);
+	pthread_mutex_unlock(&c->gc_lock);
+	if (rc < 0)
+		snap_log(LOG_ERR, "mkdir %s: %s", dir, strerror(-rc));
+	return rc;
 }
 
 static int rm_cb(const char *path, const struct stat *sb, int type,
@@ -308,10 +331,12 @@ int cluster_gc(struct cluster *c)
 	DIR *tablets, *reps;
 	unsigned be;
 	int rc;
-
+	pthread_mutex_lock(&c->gc_lock);
 	rc = catalog_begin(c->cat, false, &t);
-	if (rc < 0)
+	if (rc < 0) {
+		pthread_mutex_unlock(&c->gc_lock);
 		return rc;
+	}
 	rc = catalog_scan(t, "table/", gc_table_cb, &keep);
 	if (rc == 0)
 		rc = catalog_scan(t, "job/", gc_job_cb, &keep);
@@ -351,6 +376,7 @@ int cluster_gc(struct cluster *c)
 		closedir(tablets);
 	}
 out:
+	pthread_mutex_unlock(&c->gc_lock);
 	strset_release(&keep);
 	return rc;
 }

@@ -54,6 +54,15 @@ const char *cluster_backend_path(const struct cluster *c, unsigned be);
 int cluster_replica_dir(const struct cluster *c, unsigned be, int64_t tablet_id,
 			int64_t replica_id, int64_t gen, char *buf, size_t len);
 
+/**
+ * Create a replica generation directory (and its parents). Serialised
+ * with cluster_gc(), so a directory made for a job whose record was
+ * committed first is never collected.
+ * @return 0; -errno.
+ */
+int cluster_make_replica(struct cluster *c, unsigned be, int64_t tablet_id,
+			 int64_t replica_id, int64_t gen);
+
 /** Remove a replica generation directory and its files (idempotent). */
 int cluster_remove_replica(const struct cluster *c, unsigned be,
 			   int64_t tablet_id, int64_t replica_id, int64_t gen);

@@ -370,7 +370,7 @@ static char *readme_text(struct snapfs *fs)
 
 	return text_printf(
 		"snapfs: %s backup repository \"%s\"\n"
-		"mounted from %s (read-only)\n"
+		"mounted from %s\n"
 		"\n"
 		"What is here\n"
 		"  snapshots/<label>/<timestamp>/   one directory per backup "
@@ -396,6 +396,17 @@ static char *readme_text(struct snapfs *fs)
 		"exactly as stored\n"
 		"  repository                       URL, flavor, name, "
 		"create_time\n"
+		"  control/restore, control/cancel  write a RESTORE or CANCEL "
+		"statement;\n"
+		"                                   a rejected one fails with "
+		"EINVAL, and\n"
+		"  control/last_error               says why\n"
+		"  jobs/<id>/status, status.json    one job, as SHOW RESTORE "
+		"shows it\n"
+		"  jobs/restore                     SHOW RESTORE over all "
+		"databases\n"
+		"  cluster/<db>/<table>/...         the local cluster the "
+		"restores went to\n"
 		"\n"
 		"Try\n"
 		"  ls %s/snapshots\n"
@@ -405,17 +416,22 @@ static char *readme_text(struct snapfs *fs)
 		"<db>/<table>/.../<file>\n"
 		"  rsync -a %s/snapshots/<label>/latest/ /path/to/copy/\n"
 		"  rsync -a %s/raw/ /path/to/repository-copy/\n"
+		"  echo 'RESTORE SNAPSHOT db.<label> FROM %s PROPERTIES "
+		"(\"backup_timestamp\" = \"<ts>\")' > %s/control/restore\n"
+		"  cat %s/jobs/restore\n"
 		"\n"
 		"Every full read is checked: a file whose content does not "
 		"match the MD5 in\n"
 		"its object name fails with EIO (Input/output error), and the "
 		"log names it.\n"
+		"Only the control files are writable; everything else "
+		"answers EROFS.\n"
 		"Unmount with: fusermount3 -u %s\n"
 		"Manual: man snapfs\n",
 		repo_flavor(fs->repo) == REPO_FLAVOR_STARROCKS ? "StarRocks"
 							       : "Doris",
 		repo_name(fs->repo), fs->url, mnt, mnt, mnt, mnt, mnt, mnt,
-		mnt);
+		repo_name(fs->repo), mnt, mnt, mnt);
 }
 
 static char *repository_text(struct snapfs *fs)
@@ -1787,7 +1803,7 @@ int snapfs_read(struct snapfs *fs, struct snapfs_file *f, char *buf,
 }
 
 /* Submit the statement collected in a control file handle. */
-static int ctl_submit(struct snapfs *fs, struct snapfs_file *f)
+static int ctl_submit(struct snapfs *fs, struct snapfs_file *f, bool final)
 {
 	char err[sizeof(fs->last_error) - 64];
 	int64_t id = 0;
@@ -1805,6 +1821,10 @@ static int ctl_submit(struct snapfs *fs, struct snapfs_file *f)
 	err[0] = '\0';
 	rc = jobs_submit(fs->jobs, (enum jobs_control)f->node->sub, f->wbuf,
 			 f->wlen, err, sizeof(err), &id);
+	if (rc == -EAGAIN && !final)
+		return rc; /* keep the text: the statement goes on */
+	if (rc == -EAGAIN)
+		rc = -EINVAL;
 	f->wlen = 0;
 	pthread_mutex_lock(&fs->lock);
 	if (rc < 0)
@@ -1844,8 +1864,11 @@ int snapfs_write(struct snapfs *fs, struct snapfs_file *f, const char *buf,
 	f->wbuf[f->wlen] = '\0';
 	/* echo writes the statement and its newline at once: submit now,
 	 * so that a rejected statement fails this write. */
-	if (size > 0 && (buf[size - 1] == '\n' || buf[size - 1] == ';'))
-		rc = ctl_submit(fs, f);
+	if (size > 0 && (buf[size - 1] == '\n' || buf[size - 1] == ';')) {
+		rc = ctl_submit(fs, f, false);
+		if (rc == -EAGAIN)
+			rc = 0; /* incomplete: wait for the rest, or close */
+	}
 out:
 	pthread_mutex_unlock(&f->lock);
 	if (rc == 0)
@@ -1863,7 +1886,7 @@ int snapfs_flush(struct snapfs *fs, struct snapfs_file *f)
 		return 0;
 	pthread_mutex_lock(&f->lock);
 	if (f->wlen > 0)
-		rc = ctl_submit(fs, f);
+		rc = ctl_submit(fs, f, true);
 	pthread_mutex_unlock(&f->lock);
 	return rc < 0 && rc != -ENOMEM ? -EINVAL : rc;
 }
@@ -1884,7 +1907,7 @@ int snapfs_release(struct snapfs *fs, struct snapfs_file *f)
 	if (!f)
 		return 0;
 	if (f->node->kind == N_CTL && f->wlen > 0)
-		rc = ctl_submit(fs, f);
+		rc = ctl_submit(fs, f, true);
 	if (f->fd >= 0)
 		close(f->fd);
 	md5_free(f->md5);

@@ -99,9 +99,9 @@ int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
  * changes: status files)? */
 bool snapfs_file_direct(const struct snapfs_file *f);
 
-/**
- * Write to a control file. A statement is submitted when the written text
- * ends a line or a ';' (echo does both), or at release.
+/** * Write to a control file. A statement is submitted when a write ends a
+ * line or a ';' and the text so far is a whole statement, else at close
+ * (bash's echo writes one line at a time).
  * @return 0 with *n = @size; -EINVAL rejected statement (control/
  *         last_error says why); -EBUSY, -ENOENT, -EEXIST as jobs_submit();
  *         -EROFS for any other file.

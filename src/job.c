@@ -107,6 +107,15 @@ int job_set_state(struct job *jb, enum job_state to,
 	}
 	job_now(now, sizeof(now));
 	pthread_mutex_lock(&jb->eng->lock);
+	/* A cancel and the start of the commit exclude each other: once
+	 * COMMITTING is on its way, CANCEL is refused (submit_cancel). */
+	if (to == JOB_COMMITTING) {
+		if (atomic_load(&jb->cancel)) {
+			pthread_mutex_unlock(&jb->eng->lock);
+			return -ECANCELED;
+		}
+		jb->committing = true;
+	}
 	json_object_set_new(jb->rec, "State", json_string(job_state_name(to)));
 	if (job_on_enter_stamp[to])
 		json_object_set_new(jb->rec, job_on_enter_stamp[to],
@@ -434,6 +443,14 @@ static int submit_cancel(struct jobs *eng, const struct spec *sp, char *err,
 	pthread_mutex_lock(&eng->lock);
 	jb = job_running_for_db_locked(eng, sp->db);
 	state = jb ? jb->state : JOB_STATE__COUNT;
+	if (jb && jb->committing)
+		state = JOB_COMMITTING;
+	if (jb && state < JOB_COMMITTING && !atomic_load(&jb->cancel)) {
+		snprintf(jb->cancel_by, sizeof(jb->cancel_by), "user");
+		snprintf(jb->cancel_msg, sizeof(jb->cancel_msg),
+			 "cancelled by CANCEL RESTORE");
+		atomic_store(&jb->cancel, true);
+	}
 	pthread_mutex_unlock(&eng->lock);
 	if (!jb) {
 		set_err(err, errlen,
@@ -448,10 +465,26 @@ static int submit_cancel(struct jobs *eng, const struct spec *sp, char *err,
 			jb->id, sp->db, job_state_name(state));
 		return -EBUSY;
 	}
-	job_request_cancel(jb, "user", "cancelled by CANCEL RESTORE");
 	if (job_id)
 		*job_id = jb->id;
 	return 0;
+}
+
+/* Is line:col (as spec_parse counts: UTF-8 characters) the end of text? */
+static bool at_end(const char *text, size_t len, unsigned line, unsigned col)
+{
+	unsigned l = 1, c = 1;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (text[i] == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			c++;
+		}
+	}
+	return l == line && c == col;
 }
 
 int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
@@ -460,12 +493,11 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 	struct spec_err se = {0};
 	struct spec *sp = NULL;
 	int rc;
-
 	rc = spec_parse(text, len, &se, &sp);
 	if (rc == -EINVAL) {
 		set_err(err, errlen, "line %u, column %u: %s", se.line, se.col,
-			se.msg);
-		return rc;
+			se.msg);		/* Ran out of text: maybe the rest is still to be written. */
+		return at_end(text, len, se.line, se.col) ? -EAGAIN : rc;
 	}
 	if (rc < 0)
 		return rc;

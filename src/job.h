@@ -64,11 +64,11 @@ enum jobs_control {
  * @param[out] err on failure, one line for control/last_error, e.g.
  *             "line 1, column 30: expected FROM ..." or
  *             "snapshot \"snap9\" not found in repository \"demo\"".
- * @param[out] job_id the new (or cancelled) job's id. May be NULL.
- * @return 0; -EINVAL bad statement; -ENOENT snapshot/table/partition or
- *         job to cancel not found; -EBUSY a job of the database runs;
- *         -EEXIST table structure conflict; -EOPNOTSUPP (BACKUP, not yet);
- *         else -errno.
+ * @param[out] job_id the new (or cancelled) job's id. May be NULL. * @return 0;
+ * -EAGAIN the statement ends too early (more text may follow; err says what was
+ * expected); -EINVAL bad statement; -ENOENT snapshot/table/partition or job to
+ * cancel not found; -EBUSY a job of the database runs; -EEXIST table structure
+ * conflict; -EOPNOTSUPP (BACKUP, not yet); else -errno.
  */
 int jobs_submit(struct jobs *j, enum jobs_control ctl, const char *text,
 		size_t len, char *err, size_t errlen, int64_t *job_id);

@@ -24,9 +24,12 @@ struct jobs {
 	struct cluster *cl;   /* read-only after start */
 	unsigned threads;     /* download threads per job */
 	pthread_mutex_t lock; /* guards list, every job's rec, state,
-				 running, cancel_by/msg; taken after no
-				 other snapfs lock; never held across I/O
-				 except catalog_put of a record */
+running, committing, cancel_by/msg; may be
+taken inside a catalog write transaction
+(never the other way round); held across
+the submission's catalog_commit so the
+one-job-per-database check and the job's
+registration are one step */
 	pthread_cond_t idle;  /* signalled when a job stops running */
 	struct job *list;     /* every job started by this engine */
 	bool stopping;	      /* unmount: workers return, jobs resume later */
@@ -49,6 +52,8 @@ struct job {
 	uint64_t files_total, bytes_total;  /* set before DOWNLOADING */
 	pthread_t thread;
 	bool thread_started, running, resumed, linked;
+	bool committing; /* COMMITTING is being recorded: too late to
+			    cancel; under eng->lock */
 	struct job *next;
 	/* restore */
 	char **creates; /* tables this job creates (visible, not accessible

@@ -79,10 +79,9 @@ static const struct jobinfo_table *ji_table(const struct jobinfo *ji,
 static const struct jobinfo_partition *
 ji_partition(const struct jobinfo_table *t, const char *name)
 {
-	size_t i;
-
+	size_t i; /* Partition names compare without case, as in Doris. */
 	for (i = 0; i < t->npartitions; i++)
-		if (strcmp(t->partitions[i].name, name) == 0)
+		if (strcasecmp(t->partitions[i].name, name) == 0)
 			return &t->partitions[i];
 	return NULL;
 }
@@ -343,6 +342,19 @@ struct pick {
 	size_t nparts;
 };
 
+/* Is partition @name of the snapshot table one the statement restores? */
+static bool pick_wants(const struct pick *pk, const char *name)
+{
+	size_t k;
+
+	if (!pk->parts)
+		return true;
+	for (k = 0; k < pk->nparts; k++)
+		if (strcasecmp(pk->parts[k], name) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Plan one table: the record it will have after the commit. @existing is
  * the current record or NULL.
@@ -364,8 +376,7 @@ static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
 		for (i = 0; i < pk->st->npartitions && keep; i++) {
 			const struct jobinfo_partition *spart =
 				&pk->st->partitions[i];
-
-			if (pk->parts && !ji_partition(pk->st, spart->name))
+			if (!pick_wants(pk, spart->name))
 				continue;
 			old = find_named(
 				json_object_get(existing, "partitions"),
@@ -413,12 +424,9 @@ static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
 	parts = json_object_get(tbl, "partitions");
 	for (i = 0; i < pk->st->npartitions; i++) {
 		const struct jobinfo_partition *spart = &pk->st->partitions[i];
-		size_t k, pos;
-		bool want = !pk->parts;
+		size_t pos;
 
-		for (k = 0; k < pk->nparts; k++)
-			want |= strcmp(pk->parts[k], spart->name) == 0;
-		if (!want)
+		if (!pick_wants(pk, spart->name))
 			continue;
 		old = keep ? find_named(parts, spart->name) : NULL;
 		p = plan_partition(ids, sp, nbe, gen, pk->st, spart, old,
@@ -838,24 +846,6 @@ static int replica_dir(struct job *jb, json_t *rep, int64_t tablet, char *buf,
 		json_integer_value(json_object_get(rep, "gen")), buf, len);
 }
 
-static int mkdirs(const char *dir)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int do_snapshoting(struct job *jb)
 {
 	struct restore_work *w = jb->work;
@@ -871,7 +861,16 @@ static int do_snapshoting(struct job *jb)
 		json_array_foreach (json_object_get(tab, "replicas"), k, rep) {
 			rc = replica_dir(jb, rep, tid, dir, sizeof(dir));
 			if (rc == 0)
-				rc = mkdirs(dir);
+				rc = cluster_make_replica(
+					jb->eng->cl,
+					(unsigned)json_integer_value(
+						json_object_get(rep,
+								"backend")),
+					tid,
+					json_integer_value(
+						json_object_get(rep, "id")),
+					json_integer_value(
+						json_object_get(rep, "gen")));
 			if (rc < 0) {
 				snap_log(LOG_ERR,
 					 "job %" PRId64 ": mkdir %s: %s",
@@ -1042,7 +1041,9 @@ static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 			rc = -ECANCELED;
 			break;
 		}
-	}
+	} /* On disk before it gets its final name: the commit may follow. */
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc < 0)
@@ -1372,6 +1373,20 @@ void job_restore_run(struct job *jb)
 		jb->work = calloc(1, sizeof(*jb->work));
 		if (!jb->work)
 			return; /* resumes at the next start */
+	}
+	if (jb->resumed &&
+	    strcmp(json_string_value(json_object_get(jb->rec, "Repository"))
+			   ?: "",
+		   repo_name(jb->eng->repo)) != 0 &&
+	    jb->state < JOB_COMMITTING) {
+		snprintf(err, sizeof(err),
+			 "resumed with repository \"%s\" mounted, not \"%s\"",
+			 repo_name(jb->eng->repo),
+			 json_string_value(
+				 json_object_get(jb->rec, "Repository")));
+		job_request_cancel(jb, "error", err);
+		cancel(jb);
+		return;
 	}
 	if (!jb->work->snap) {
 		label = json_string_value(json_object_get(jb->rec, "Label"));

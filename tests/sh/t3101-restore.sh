@@ -4,7 +4,7 @@
 # bad statements, a corrupt object, kill -9 in the middle and remount.
 . "$(dirname "$0")/lib.sh"
 require_fuse
-plan 38
+plan 43
 
 R=$TEST_TMP/repo
 M=$TEST_TMP/mnt
@@ -26,6 +26,17 @@ wait_job() {
 		sleep 0.05
 	done
 	echo "$s"
+}
+# replicas N: the replica file count once the finished job's clean-up
+# (right after FINISHED is recorded) is done; waits up to 3 s for N.
+replicas() {
+	local i n
+	for i in $(seq 1 60); do
+		n=$(find "$D"/be*/tablets -type f | wc -l)
+		[ "$n" = "$1" ] && break
+		sleep 0.05
+	done
+	echo "$n"
 }
 last_job() { ls "$M/jobs" | grep -v restore | sort -n | tail -1; }
 # tree_sums DIR: "table/partition/index/file md5" lines, tablet ids left out.
@@ -63,7 +74,7 @@ j=$(last_job)
 is "the repeat finishes" "$(wait_job "$j")" FINISHED
 is "nothing is downloaded again (same MD5 already here)" \
 	"$(sed -n 's/^FilesDownloaded: //p;s/^FilesReused: //p' "$M/jobs/$j/status" | tr '\n' ' ')" "0 $n "
-is "still two replicas of every file" "$(find "$D"/be*/tablets -type f | wc -l)" "$((2 * n))"
+is "still two replicas of every file" "$(replicas $((2 * n)))" "$((2 * n))"
 
 ok "RESTORE one table AS another name" \
 	restore "RESTORE SNAPSHOT db1.snap1 FROM demo ON (t1 AS t1copy) PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"1\")"
@@ -74,6 +85,17 @@ ok "RESTORE chosen partitions into another database" \
 	restore "RESTORE SNAPSHOT db2.snap1 FROM demo ON (t2 PARTITION (p1)) PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"1\")"
 is "partition job finishes" "$(wait_job "$(last_job)")" FINISHED
 is "only p1 was restored" "$(ls "$M/cluster/db2/t2" | tr '\n' ' ')" "p1 "
+
+# bash's echo writes a multi-line statement one line at a time.
+printf '%s\n' "echo 'RESTORE SNAPSHOT db3.snap1 FROM demo" "  ON (t1)" \
+	"  PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"1\")' >'$M/control/restore'" >"$TEST_TMP/multi.sh"
+ok "a statement written over several lines is taken whole" bash "$TEST_TMP/multi.sh"
+is "the multi-line job finishes" "$(wait_job "$(last_job)")" FINISHED
+is "and restored db3.t1" "$(ls "$M/cluster/db3")" "t1"
+bash -c "echo 'RESTORE SNAPSHOT db4.snap1 FROM demo' >'$M/control/restore'" 2>/dev/null
+case $(cat "$M/control/last_error") in *"missing required property \"backup_timestamp\""*) pass "an unfinished statement is rejected at close, with the reason" ;;
+*) fail "an unfinished statement is rejected at close, with the reason"; diag "$(cat "$M/control/last_error")" ;; esac
+fails "and nothing was restored" test -e "$M/cluster/db4"
 
 # Bad statements: the write fails with EINVAL and last_error says why.
 err=$(restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"bogus\"=\"1\")" 2>&1)
@@ -91,8 +113,8 @@ fails "more replicas than backends is rejected" restore "RESTORE SNAPSHOT db1.sn
 ok "RESTORE over the existing tables" restore "RESTORE SNAPSHOT db1.snap2 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts2\", \"replication_num\"=\"2\")"
 is "overwrite job finishes" "$(wait_job "$(last_job)")" FINISHED
 is "db1 now holds snap2's data" "$(tree_sums "$M/cluster/db1" | grep -v t1copy)" "$(tree_sums "$M/snapshots/snap2/$ts2/db1")"
-is "the old replicas were removed" "$(find "$D"/be*/tablets -type f | wc -l)" \
-	"$(( 2 * $(manifest_files "$R" | grep -c "^snap2/") + $(manifest_files "$R" | grep "^snap1/" | grep -c "/t1/") + $(manifest_files "$R" | grep "^snap1/" | grep -c "/t2/p1/") ))"
+want=$(( 2 * $(manifest_files "$R" | grep -c "^snap2/") + 2 * $(manifest_files "$R" | grep "^snap1/" | grep -c "/t1/") + $(manifest_files "$R" | grep "^snap1/" | grep -c "/t2/p1/") ))
+is "the old replicas were removed" "$(replicas "$want")" "$want"
 before=$(tree_sums "$M/cluster/db1")
 obj=$(manifest_files "$R" | grep '^snap1/.*/t2/.*\.dat'$'\t' | head -1 | cut -f4)
 printf 'X' | dd of="$RR/$obj" bs=1 seek=100 conv=notrunc 2>/dev/null
