@@ -496,7 +496,8 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 	rc = spec_parse(text, len, &se, &sp);
 	if (rc == -EINVAL) {
 		set_err(err, errlen, "line %u, column %u: %s", se.line, se.col,
-			se.msg);		/* Ran out of text: maybe the rest is still to be written. */
+			se.msg); /* Ran out of text: maybe the rest is still to
+				    be written. */
 		return at_end(text, len, se.line, se.col) ? -EAGAIN : rc;
 	}
 	if (rc < 0)
