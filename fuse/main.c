@@ -401,10 +401,18 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 }
 
 /* Everything that would change the tree: the mount is read-only. */
-static void op_erofs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
-			   mode_t mode)
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
 {
-	fuse_reply_err(req, EROFS);
+	struct snapfs *fs = fs_of(req);
+	struct stat st;
+	int rc = snapfs_mkdir(fs, parent, name, &st);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	reply_entry(req, fs, &st);
 }
 
 static void op_erofs_name(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -437,10 +445,29 @@ static void op_erofs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	fuse_reply_err(req, EROFS);
 }
 
-static void op_erofs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
-			    mode_t mode, struct fuse_file_info *fi)
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EROFS);
+	struct snapfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct snapfs_file *f;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	rc = snapfs_create(fs, parent, name, fi->flags, &e.attr, &f);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	e.ino = e.attr.st_ino;
+	e.generation = 0;
+	e.attr_timeout = 0;
+	e.entry_timeout = 0;
+	fi->fh = (uintptr_t)f;
+	fi->direct_io = 1;
+	if (fuse_reply_create(req, &e, fi) == -ENOENT)
+		snapfs_release(fs, f); /* the caller went away */
 }
 
 static void op_erofs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
@@ -471,14 +498,14 @@ static const struct fuse_lowlevel_ops snapfs_ops = {
 	.statfs = op_statfs,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
-	.mkdir = op_erofs_mkdir,
+	.mkdir = op_mkdir,
 	.mknod = op_erofs_mknod,
 	.unlink = op_erofs_name,
 	.rmdir = op_erofs_name,
 	.symlink = op_erofs_symlink,
 	.rename = op_erofs_rename,
 	.link = op_erofs_link,
-	.create = op_erofs_create,
+	.create = op_create,
 	.setattr = op_setattr,
 	.setxattr = op_erofs_setxattr,
 	.removexattr = op_erofs_removexattr,

@@ -20,6 +20,7 @@
 
 #include "catalog.h"
 #include "cluster.h"
+#include "jobinfo.h"
 #include "log.h"
 
 #include "banned.h"
@@ -379,4 +380,414 @@ out:
 	pthread_mutex_unlock(&c->gc_lock);
 	strset_release(&keep);
 	return rc;
+}
+
+/* ---- tables made by hand ------------------------------------------------- */
+
+/* Open a write transaction and load a table record, refusing busy ones. */
+static int edit_begin(struct cluster *c, const char *db, const char *table,
+		      struct catalog_txn **tp, json_t **tblp, char *key,
+		      size_t klen)
+{
+	const char *state;
+	int rc;
+
+	snprintf(key, klen, "table/%s/%s", db, table);
+	rc = catalog_begin(c->cat, true, tp);
+	if (rc < 0)
+		return rc;
+	rc = catalog_get(*tp, key, tblp);
+	if (rc < 0)
+		goto fail;
+	state = json_string_value(json_object_get(*tblp, "state"));
+	if (!state || strcmp(state, "NORMAL") != 0 ||
+	    json_integer_value(json_object_get(*tblp, "job_id")) != 0) {
+		json_decref(*tblp);
+		rc = -EBUSY;
+		goto fail;
+	}
+	return 0;
+fail:
+	catalog_abort(*tp);
+	*tp = NULL;
+	return rc;
+}
+
+static int edit_commit(struct catalog_txn *t, const char *key, json_t *tbl)
+{
+	int rc = catalog_put(t, key, tbl);
+
+	json_decref(tbl);
+	if (rc < 0) {
+		catalog_abort(t);
+		return rc;
+	}
+	return catalog_commit(t);
+}
+
+static json_t *by_name(json_t *arr, const char *name)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach (arr, i, v) {
+		const char *n = json_string_value(json_object_get(v, "name"));
+
+		if (n && strcmp(n, name) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static json_t *by_id(json_t *arr, int64_t id)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach (arr, i, v)
+		if (json_integer_value(json_object_get(v, "id")) == id)
+			return v;
+	return NULL;
+}
+
+int cluster_create_db(struct cluster *c, const char *db)
+{
+	struct catalog_txn *t;
+	char key[600];
+	json_t *rec;
+	int64_t id;
+	int rc;
+
+	if (!jobinfo_name_ok(db))
+		return -EINVAL;
+	snprintf(key, sizeof(key), "db/%s", db);
+	rc = catalog_begin(c->cat, true, &t);
+	if (rc < 0)
+		return rc;
+	rc = catalog_get(t, key, &rec);
+	if (rc == 0) {
+		json_decref(rec);
+		rc = -EEXIST;
+	} else if (rc == -ENOENT) {
+		rc = catalog_alloc_ids(t, 1, &id);
+		rec = rc == 0 ? json_pack("{s:I, s:s}", "id", (json_int_t)id,
+					  "name", db)
+			      : NULL;
+		if (rc == 0)
+			rc = rec ? catalog_put(t, key, rec) : -ENOMEM;
+		json_decref(rec);
+	}
+	if (rc < 0) {
+		catalog_abort(t);
+		return rc;
+	}
+	return catalog_commit(t);
+}
+
+int cluster_create_table(struct cluster *c, const char *db, const char *table)
+{
+	struct catalog_txn *t;
+	char key[600];
+	json_t *rec;
+	int64_t id;
+	int rc;
+
+	if (!jobinfo_name_ok(table))
+		return -EINVAL;
+	rc = catalog_begin(c->cat, true, &t);
+	if (rc < 0)
+		return rc;
+	snprintf(key, sizeof(key), "db/%s", db);
+	rc = catalog_get(t, key, &rec);
+	json_decref(rc == 0 ? rec : NULL);
+	if (rc < 0)
+		goto out;
+	snprintf(key, sizeof(key), "table/%s/%s", db, table);
+	rc = catalog_get(t, key, &rec);
+	if (rc == 0) {
+		json_decref(rec);
+		rc = -EEXIST;
+		goto out;
+	}
+	if (rc != -ENOENT)
+		goto out;
+	rc = catalog_alloc_ids(t, 1, &id);
+	if (rc < 0)
+		goto out;
+	rec = json_pack("{s:I, s:s, s:s, s:s, s:[]}", "id", (json_int_t)id,
+			"name", table, "db", db, "state", "NORMAL",
+			"partitions");
+	rc = rec ? catalog_put(t, key, rec) : -ENOMEM;
+	json_decref(rec);
+out:
+	if (rc < 0) {
+		catalog_abort(t);
+		return rc;
+	}
+	return catalog_commit(t);
+}
+
+int cluster_create_partition(struct cluster *c, const char *db,
+			     const char *table, const char *part)
+{
+	struct catalog_txn *t;
+	json_t *tbl, *parts;
+	char key[600];
+	int64_t id;
+	int rc;
+
+	if (!jobinfo_name_ok(part))
+		return -EINVAL;
+	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	if (rc < 0)
+		return rc;
+	parts = json_object_get(tbl, "partitions");
+	rc = by_name(parts, part) ? -EEXIST : catalog_alloc_ids(t, 1, &id);
+	if (rc == 0)
+		rc = json_array_append_new(
+			     parts, json_pack("{s:I, s:s, s:i, s:[]}", "id",
+					      (json_int_t)id, "name", part,
+					      "version", 1, "indexes"))
+			     ? -ENOMEM
+			     : 0;
+	if (rc < 0) {
+		json_decref(tbl);
+		catalog_abort(t);
+		return rc;
+	}
+	return edit_commit(t, key, tbl);
+}
+
+int cluster_create_index(struct cluster *c, const char *db, const char *table,
+			 const char *part, const char *index)
+{
+	struct catalog_txn *t;
+	json_t *tbl, *p, *ix, *same = NULL;
+	char key[600];
+	int64_t id = 0;
+	size_t i;
+	int rc;
+
+	if (!jobinfo_name_ok(index))
+		return -EINVAL;
+	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	if (rc < 0)
+		return rc;
+	p = by_name(json_object_get(tbl, "partitions"), part);
+	rc = !p						     ? -ENOENT
+	     : by_name(json_object_get(p, "indexes"), index) ? -EEXIST
+							     : 0;
+	/* An index has one id across the table's partitions. */
+	json_array_foreach (json_object_get(tbl, "partitions"), i, ix)
+		if (!same)
+			same = by_name(json_object_get(ix, "indexes"), index);
+	if (rc == 0 && same)
+		id = json_integer_value(json_object_get(same, "id"));
+	else if (rc == 0)
+		rc = catalog_alloc_ids(t, 1, &id);
+	if (rc == 0)
+		rc = json_array_append_new(
+			     json_object_get(p, "indexes"),
+			     json_pack("{s:I, s:s, s:i, s:[]}", "id",
+				       (json_int_t)id, "name", index,
+				       "schema_hash",
+				       same ? (int)json_integer_value(
+						      json_object_get(
+							      same,
+							      "schema_hash"))
+					    : (int)(id * 2654435761u %
+						    1000000007u),
+				       "tablets"))
+			     ? -ENOMEM
+			     : 0;
+	if (rc < 0) {
+		json_decref(tbl);
+		catalog_abort(t);
+		return rc;
+	}
+	return edit_commit(t, key, tbl);
+}
+
+/* Is tablet @id used anywhere in the catalog? */
+static int tablet_used_cb(const char *key, json_t *val, void *arg)
+{
+	int64_t id = *(int64_t *)arg;
+	json_t *p, *ix, *tab;
+	size_t a, b, c2;
+
+	json_array_foreach (json_object_get(val, "partitions"), a, p)
+		json_array_foreach (json_object_get(p, "indexes"), b, ix)
+			json_array_foreach (json_object_get(ix, "tablets"), c2,
+					    tab)
+				if (json_integer_value(
+					    json_object_get(tab, "id")) == id)
+					return -EEXIST;
+	return 0;
+}
+
+int cluster_create_tablet(struct cluster *c, const char *db, const char *table,
+			  const char *part, const char *index,
+			  int64_t tablet_id)
+{
+	struct catalog_txn *t;
+	json_t *tbl, *p, *ix, *reps = NULL, *next = NULL;
+	char key[600];
+	int64_t rid;
+	unsigned k, n = c->nbackends < 3 ? c->nbackends : 3;
+	int rc;
+
+	if (tablet_id <= 0)
+		return -EINVAL;
+	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	if (rc < 0)
+		return rc;
+	p = by_name(json_object_get(tbl, "partitions"), part);
+	ix = p ? by_name(json_object_get(p, "indexes"), index) : NULL;
+	rc = ix ? catalog_scan(t, "table/", tablet_used_cb, &tablet_id)
+		: -ENOENT;
+	/* Keep allocated ids above hand-picked ones. */
+	if (rc == 0 && catalog_get(t, "meta/next_id", &next) == 0 &&
+	    json_integer_value(next) <= tablet_id) {
+		json_t *nv = json_integer(tablet_id + 1);
+
+		rc = nv ? catalog_put(t, "meta/next_id", nv) : -ENOMEM;
+		json_decref(nv);
+	}
+	json_decref(next);
+	if (rc == 0)
+		reps = json_array();
+	for (k = 0; rc == 0 && k < n; k++) {
+		rc = catalog_alloc_ids(t, 1, &rid);
+		if (rc == 0)
+			json_array_append_new(
+				reps,
+				json_pack("{s:I, s:i, s:i, s:[]}", "id",
+					  (json_int_t)rid, "backend",
+					  (int)((tablet_id + k) % c->nbackends),
+					  "gen", 0, "files"));
+	}
+	if (rc == 0)
+		rc = json_array_append_new(json_object_get(ix, "tablets"),
+					   json_pack("{s:I, s:O}", "id",
+						     (json_int_t)tablet_id,
+						     "replicas", reps))
+			     ? -ENOMEM
+			     : 0;
+	json_decref(reps);
+	if (rc < 0) {
+		json_decref(tbl);
+		catalog_abort(t);
+		return rc;
+	}
+	return edit_commit(t, key, tbl);
+}
+
+/* The tablet object inside a table record. */
+static json_t *find_tablet(json_t *tbl, const char *part, const char *index,
+			   int64_t tablet_id)
+{
+	json_t *p = by_name(json_object_get(tbl, "partitions"), part);
+	json_t *ix = p ? by_name(json_object_get(p, "indexes"), index) : NULL;
+
+	return ix ? by_id(json_object_get(ix, "tablets"), tablet_id) : NULL;
+}
+
+int cluster_tablet_dir(struct cluster *c, const char *db, const char *table,
+		       const char *part, const char *index, int64_t tablet_id,
+		       const char *file, char *dir, size_t len)
+{
+	struct catalog_txn *t;
+	json_t *tbl, *tab, *rep;
+	char key[600];
+	int rc;
+
+	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	if (rc < 0)
+		return rc;
+	catalog_abort(t);
+	tab = find_tablet(tbl, part, index, tablet_id);
+	rep = tab ? json_array_get(json_object_get(tab, "replicas"), 0) : NULL;
+	if (!rep)
+		rc = -ENOENT;
+	else if (by_name(json_object_get(rep, "files"), file))
+		rc = -EEXIST;
+	else
+		rc = cluster_replica_dir(
+			c,
+			(unsigned)json_integer_value(
+				json_object_get(rep, "backend")),
+			tablet_id,
+			json_integer_value(json_object_get(rep, "id")),
+			json_integer_value(json_object_get(rep, "gen")), dir,
+			len);
+	if (rc == 0)
+		rc = cluster_make_replica(
+			c,
+			(unsigned)json_integer_value(
+				json_object_get(rep, "backend")),
+			tablet_id,
+			json_integer_value(json_object_get(rep, "id")),
+			json_integer_value(json_object_get(rep, "gen")));
+	json_decref(tbl);
+	return rc;
+}
+
+int cluster_add_file(struct cluster *c, const char *db, const char *table,
+		     const char *part, const char *index, int64_t tablet_id,
+		     const char *file, const char *md5, uint64_t size)
+{
+	struct catalog_txn *t;
+	json_t *tbl, *tab, *rep, *entry;
+	char key[600], first[PATH_MAX], dir[PATH_MAX], from[PATH_MAX + 256],
+		to[PATH_MAX + 256];
+	size_t i;
+	int rc;
+
+	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	if (rc < 0)
+		return rc;
+	tab = find_tablet(tbl, part, index, tablet_id);
+	rc = tab ? 0 : -ENOENT;
+	json_array_foreach (tab ? json_object_get(tab, "replicas") : NULL, i,
+			    rep) {
+		if (rc < 0)
+			break;
+		if (by_name(json_object_get(rep, "files"), file)) {
+			rc = -EEXIST;
+			break;
+		}
+		rc = cluster_replica_dir(
+			c,
+			(unsigned)json_integer_value(
+				json_object_get(rep, "backend")),
+			tablet_id,
+			json_integer_value(json_object_get(rep, "id")),
+			json_integer_value(json_object_get(rep, "gen")), dir,
+			sizeof(dir));
+		if (rc < 0)
+			break;
+		if (i == 0) {
+			snprintf(first, sizeof(first), "%s", dir);
+		} else {
+			/* The other replicas: the same bytes. */
+			rc = mkdir_p(dir);
+			snprintf(from, sizeof(from), "%s/%s", first, file);
+			snprintf(to, sizeof(to), "%s/%s", dir, file);
+			if (rc == 0 && link(from, to) < 0 && errno != EEXIST)
+				rc = -errno;
+			if (rc < 0)
+				break;
+		}
+		entry = json_pack("{s:s, s:s, s:I}", "name", file, "md5", md5,
+				  "size", (json_int_t)size);
+		if (!entry || json_array_append_new(
+				      json_object_get(rep, "files"), entry) < 0)
+			rc = -ENOMEM;
+	}
+	if (rc < 0) {
+		json_decref(tbl);
+		catalog_abort(t);
+		return rc;
+	}
+	return edit_commit(t, key, tbl);
 }

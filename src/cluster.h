@@ -74,4 +74,44 @@ int cluster_remove_replica(const struct cluster *c, unsigned be,
  */
 int cluster_gc(struct cluster *c);
 
+/*
+ * Tables made by hand in MNT/cluster/: each level is created by mkdir and
+ * gets its id from the catalog; tablet directories are named by their id.
+ * Every call is one catalog transaction.
+ *
+ * @return 0; -EEXIST the name is taken; -ENOENT a parent is missing;
+ *         -EBUSY the table is held by a job (state not NORMAL);
+ *         -EINVAL a bad name or tablet id; else -errno.
+ */
+int cluster_create_db(struct cluster *c, const char *db);
+int cluster_create_table(struct cluster *c, const char *db, const char *table);
+int cluster_create_partition(struct cluster *c, const char *db,
+			     const char *table, const char *part);
+int cluster_create_index(struct cluster *c, const char *db, const char *table,
+			 const char *part, const char *index);
+/** Replicas: min(3, backends), on distinct backends, generation 0. */
+int cluster_create_tablet(struct cluster *c, const char *db, const char *table,
+			  const char *part, const char *index,
+			  int64_t tablet_id);
+
+/**
+ * Where a new file of a tablet is written first: the first replica's
+ * directory (created if missing).
+ * @param[out] dir,len the path.
+ * @return 0; -ENOENT no such tablet; -EBUSY; -EEXIST a file of that
+ *         name exists already (files are written once).
+ */
+int cluster_tablet_dir(struct cluster *c, const char *db, const char *table,
+		       const char *part, const char *index, int64_t tablet_id,
+		       const char *file, char *dir, size_t len);
+
+/**
+ * Record a finished file: link it into the other replicas and add it to
+ * the tablet's file list, in one transaction.
+ * @return 0; -EEXIST; -EBUSY; -ENOENT; else -errno.
+ */
+int cluster_add_file(struct cluster *c, const char *db, const char *table,
+		     const char *part, const char *index, int64_t tablet_id,
+		     const char *file, const char *md5, uint64_t size);
+
 #endif

@@ -102,11 +102,12 @@ struct node {
 	char md5[MD5_HEX_LEN + 1]; /* "" if the name carries none */
 	bool missing;		   /* listed in the info, absent in store */
 	bool corrupt;		   /* failed an MD5 check (under lock) */
-	char *text;		   /* N_TEXT content, N_LINK target */
-	struct snap *snap;	   /* N_TS and everything below it */
-	const void *ref;	   /* jobinfo table/partition/index/tablet */
-	bool snap_text_is_meta;	   /* N_SNAP_TEXT: meta.json, else status */
-	int sub;		   /* N_CTL, N_DYN: which one */
+	unsigned writers;  /* N_LOCAL: handles still writing it (under lock) */
+	char *text;	   /* N_TEXT content, N_LINK target */
+	struct snap *snap; /* N_TS and everything below it */
+	const void *ref;   /* jobinfo table/partition/index/tablet */
+	bool snap_text_is_meta; /* N_SNAP_TEXT: meta.json, else status */
+	int sub;		/* N_CTL, N_DYN: which one */
 };
 
 struct snapfs {
@@ -123,9 +124,10 @@ struct snapfs {
 	size_t nnodes, cap;
 	struct repo_label **retired; /* labels replaced by a re-list */
 	size_t nretired;
-	struct cluster *cl;    /* read-only after snapfs_new */
-	struct jobs *jobs;     /* read-only after snapfs_new */
-	char last_error[1024]; /* under lock */
+	struct cluster *cl;	/* read-only after snapfs_new */
+	struct jobs *jobs;	/* read-only after snapfs_new */
+	char last_error[1024];	/* under lock */
+	pthread_cond_t written; /* with lock: a new file was named */
 };
 
 struct snapfs_dir {
@@ -147,6 +149,11 @@ struct snapfs_file {
 	size_t text_len;
 	char *wbuf; /* N_CTL: statement text not yet submitted */
 	size_t wlen;
+	/* A new file of a hand-made tablet: written to tmp, then named. */
+	char *tmp;	  /* the temporary path, NULL unless writing */
+	struct md5 *wmd5; /* NULL once the writes were not sequential */
+	uint64_t wnext;	  /* bytes written in order so far */
+	uint64_t wsize;	  /* highest offset written */
 };
 
 /* A child as a fill function describes it, before the merge. */
@@ -229,6 +236,29 @@ static struct node *kid_find(const struct node *dir, const char *name)
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+/* Put @n among @dir's children, replacing a same-named one. Caller holds
+ * fs->lock. */
+static int kid_insert_locked(struct node *dir, struct node *n)
+{
+	struct node **v;
+	size_t pos = 0;
+
+	while (pos < dir->nkids && strcmp(dir->kids[pos]->name, n->name) < 0)
+		pos++;
+	if (pos < dir->nkids && strcmp(dir->kids[pos]->name, n->name) == 0) {
+		dir->kids[pos] = n;
+		return 0;
+	}
+	v = realloc(dir->kids, (dir->nkids + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memmove(v + pos + 1, v + pos, (dir->nkids - pos) * sizeof(*v));
+	v[pos] = n;
+	dir->kids = v;
+	dir->nkids++;
+	return 0;
 }
 
 /* Caller holds fs->lock. Takes ownership of p's strings on success. */
@@ -733,6 +763,37 @@ static json_t *element(json_t *arr, const char *name, bool by_id)
 	return NULL;
 }
 
+/* Keep files still being written (not in the catalog yet) listed. */
+static int keep_writing(struct snapfs *fs, struct node *dir,
+			struct protolist *pl)
+{
+	struct proto *p;
+	size_t i, k;
+	int rc = 0;
+
+	pthread_mutex_lock(&fs->lock);
+	for (i = 0; i < dir->nkids && rc == 0; i++) {
+		struct node *n = dir->kids[i];
+
+		if (n->kind != N_LOCAL || n->writers == 0)
+			continue;
+		for (k = 0; k < pl->n; k++)
+			if (strcmp(pl->v[k].name, n->name) == 0)
+				break;
+		if (k < pl->n)
+			continue;
+		p = proto_add(pl, n->name, N_LOCAL);
+		if (!p || !(p->key = strdup(n->key))) {
+			rc = -ENOMEM;
+			break;
+		}
+		p->size = n->size;
+		p->mtime = n->mtime;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
 static int fill_ctablet(struct snapfs *fs, struct node *dir, json_t *reps,
 			struct protolist *pl)
 {
@@ -768,7 +829,7 @@ static int fill_ctablet(struct snapfs *fs, struct node *dir, json_t *reps,
 		snprintf(p->md5, sizeof(p->md5), "%s",
 			 json_string_value(json_object_get(f, "md5")) ?: "");
 	}
-	return 0;
+	return keep_writing(fs, dir, pl);
 }
 
 static int fill_cluster(struct snapfs *fs, struct node *dir,
@@ -1363,6 +1424,7 @@ int snapfs_new(const struct snapfs_opts *o, char *err, size_t errlen,
 	if (!fs)
 		return -ENOMEM;
 	pthread_mutex_init(&fs->lock, NULL);
+	pthread_cond_init(&fs->written, NULL);
 	fs->o = *o;
 	fs->mounted_at = time(NULL);
 	fs->mountpoint = o->mountpoint ? strdup(o->mountpoint) : NULL;
@@ -1444,6 +1506,7 @@ void snapfs_free(struct snapfs *fs)
 	repo_close(fs->repo);
 	store_close(fs->st);
 	pthread_mutex_destroy(&fs->lock);
+	pthread_cond_destroy(&fs->written);
 	free(fs->url);
 	free(fs->mountpoint);
 	free(fs);
@@ -1614,12 +1677,31 @@ int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
 	if (n->is_dir)
 		return -EISDIR;
 	if (((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) &&
-	    n->kind != N_CTL)
+	    n->kind != N_CTL) {
+		if (n->kind == N_LOCAL) {
+			snap_log(LOG_INFO,
+				 "%s: files in tablets are written once",
+				 n->name);
+			return -EPERM;
+		}
 		return -EROFS;
+	}
 	rc = materialize(fs, n);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&fs->lock);
+	/* A file still being written is named when its writer lets go,
+	 * just after the writer's close() returns: wait for that. */
+	if (n->writers > 0) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		while (n->writers > 0 &&
+		       pthread_cond_timedwait(&fs->written, &fs->lock,
+					      &until) == 0)
+			;
+	}
 	bad = n->corrupt;
 	pthread_mutex_unlock(&fs->lock);
 	if (bad || n->missing) {
@@ -1845,7 +1927,28 @@ int snapfs_write(struct snapfs *fs, struct snapfs_file *f, const char *buf,
 {
 	char *nb;
 	int rc = 0;
+	if (f->tmp) {
+		ssize_t w;
 
+		pthread_mutex_lock(&f->lock);
+		w = pwrite(f->fd, buf, size, (off_t)off);
+		if (w < 0) {
+			rc = -errno;
+		} else {
+			if (f->wmd5 && off == f->wnext) {
+				md5_update(f->wmd5, buf, (size_t)w);
+				f->wnext += (uint64_t)w;
+			} else if (f->wmd5) {
+				md5_free(f->wmd5);
+				f->wmd5 = NULL; /* hashed again at close */
+			}
+			if (off + (uint64_t)w > f->wsize)
+				f->wsize = off + (uint64_t)w;
+			*n = (size_t)w;
+		}
+		pthread_mutex_unlock(&f->lock);
+		return rc;
+	}
 	if (f->node->kind != N_CTL)
 		return -EROFS;
 	pthread_mutex_lock(&f->lock);
@@ -1878,10 +1981,247 @@ out:
 	return rc < 0 && rc != -ENOMEM && rc != -EFBIG ? -EINVAL : rc;
 }
 
+/* The names of a cluster/ tablet directory: db, table, partition, index. */
+static int tablet_names(struct node *tab, const char *names[4],
+			int64_t *tablet_id)
+{
+	struct node *n = tab;
+	int i;
+
+	if (tab->kind != N_CTABLET)
+		return -EINVAL;
+	*tablet_id = strtoll(tab->name, NULL, 10);
+	for (i = 3; i >= 0; i--) {
+		n = n->parent;
+		names[i] = n->name;
+	}
+	return 0;
+}
+
+int snapfs_mkdir(struct snapfs *fs, uint64_t parent, const char *name,
+		 struct stat *out)
+{
+	struct node *dir = node_get(fs, parent), *n;
+	char *end;
+	long long id;
+	int rc;
+
+	if (!dir)
+		return -ENOENT;
+	if (!fs->cl || dir->kind < N_CLUSTER || dir->kind > N_CINDEX)
+		return -EROFS;
+	switch (dir->kind) {
+	case N_CLUSTER:
+		rc = cluster_create_db(fs->cl, name);
+		break;
+	case N_CDB:
+		rc = cluster_create_table(fs->cl, dir->name, name);
+		break;
+	case N_CTABLE:
+	case N_CPART:
+	case N_CINDEX:
+		n = dir;
+		while (n->kind != N_CTABLE)
+			n = n->parent;
+		if (jobs_table_busy(fs->jobs, n->parent->name, n->name))
+			return -EBUSY;
+		if (dir->kind == N_CTABLE) {
+			rc = cluster_create_partition(fs->cl, n->parent->name,
+						      n->name, name);
+		} else if (dir->kind == N_CPART) {
+			rc = cluster_create_index(fs->cl, n->parent->name,
+						  n->name, dir->name, name);
+		} else {
+			/* A tablet directory is named by its id. */
+			errno = 0;
+			id = strtoll(name, &end, 10);
+			if (*end || errno || id <= 0) {
+				snap_log(LOG_INFO,
+					 "mkdir %s: tablet directories are "
+					 "named by tablet id (a number)",
+					 name);
+				return -EINVAL;
+			}
+			rc = cluster_create_tablet(fs->cl, n->parent->name,
+						   n->name, dir->parent->name,
+						   dir->name, id);
+		}
+		break;
+	default:
+		rc = -EROFS;
+	}
+	if (rc < 0)
+		return rc;
+	return snapfs_lookup(fs, parent, name, out);
+}
+
+int snapfs_create(struct snapfs *fs, uint64_t parent, const char *name,
+		  int flags, struct stat *out, struct snapfs_file **fp)
+{
+	struct node *dir = node_get(fs, parent), *n;
+	struct proto p = {0};
+	struct snapfs_file *f = NULL;
+	const char *names[4];
+	char rdir[4096];
+	int64_t tid;
+	int rc, fd;
+
+	if (!dir)
+		return -ENOENT;
+	if (!fs->cl || dir->kind != N_CTABLET)
+		return -EROFS;
+	if (!jobinfo_name_ok(name) || name[0] == '.')
+		return -EINVAL;
+	rc = tablet_names(dir, names, &tid);
+	if (rc < 0)
+		return rc;
+	if (jobs_table_busy(fs->jobs, names[0], names[1]))
+		return -EBUSY;
+	rc = cluster_tablet_dir(fs->cl, names[0], names[1], names[2], names[3],
+				tid, name, rdir, sizeof(rdir));
+	if (rc == -EEXIST) {
+		snap_log(LOG_INFO,
+			 "create %s: files in tablets are written once; write "
+			 "a new version under a new name",
+			 name);
+		return -EEXIST;
+	}
+	if (rc < 0)
+		return rc;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	pthread_mutex_init(&f->lock, NULL);
+	f->fd = -1;
+	if (asprintf(&f->tmp, "%s/.%s.part", rdir, name) < 0 ||
+	    asprintf(&p.key, "%s/%s", rdir, name) < 0) {
+		f->tmp = NULL;
+		p.key = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = md5_new(&f->wmd5);
+	if (rc < 0)
+		goto out;
+	fd = open(f->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	f->fd = fd;
+	/* A provisional node, kept by name when the catalog lists it. */
+	p.name = strdup(name);
+	p.kind = N_LOCAL;
+	p.ready = true;
+	p.mtime = time(NULL);
+	if (!p.name) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&fs->lock);
+	n = kid_find(dir, name);
+	if (!n || n->kind != N_LOCAL || strcmp(n->key, p.key) != 0) {
+		n = node_new_locked(fs, dir, &p);
+		if (n && kid_insert_locked(dir, n) < 0)
+			n = NULL;
+	}
+	if (n)
+		n->writers++;
+	pthread_mutex_unlock(&fs->lock);
+	if (!n) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	f->node = n;
+	node_stat(fs, n, out);
+	out->st_mode = S_IFREG | 0644;
+out:
+	free(p.name);
+	free(p.key);
+	if (rc < 0) {
+		if (f->fd >= 0) {
+			close(f->fd);
+			unlink(f->tmp);
+		}
+		md5_free(f->wmd5);
+		free(f->tmp);
+		pthread_mutex_destroy(&f->lock);
+		free(f);
+		return rc;
+	}
+	(void)flags;
+	*fp = f;
+	return 0;
+}
+
+/* Name a finished new file and record it in the catalog. */
+static int finish_new_file(struct snapfs *fs, struct snapfs_file *f)
+{
+	const char *names[4];
+	char hex[MD5_HEX_LEN + 1], buf[1 << 16];
+	struct md5 *m = NULL;
+	int64_t tid;
+	ssize_t got;
+	off_t off = 0;
+	int rc;
+
+	rc = tablet_names(f->node->parent, names, &tid);
+	if (rc < 0)
+		goto out;
+	if (fsync(f->fd) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (f->wmd5 && f->wnext == f->wsize) {
+		md5_final_hex(f->wmd5, hex);
+	} else {
+		/* Written out of order: hash what is on disk. */
+		rc = md5_new(&m);
+		while (rc == 0 &&
+		       (got = pread(f->fd, buf, sizeof(buf), off)) > 0) {
+			md5_update(m, buf, (size_t)got);
+			off += got;
+		}
+		if (rc == 0)
+			md5_final_hex(m, hex);
+		md5_free(m);
+		if (rc < 0)
+			goto out;
+	}
+	if (rename(f->tmp, f->node->key) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = cluster_add_file(fs->cl, names[0], names[1], names[2], names[3],
+			      tid, f->node->name, hex, f->wsize);
+	if (rc < 0) {
+		unlink(f->node->key);
+		goto out;
+	}
+	pthread_mutex_lock(&fs->lock);
+	f->node->size = f->wsize;
+	memcpy(f->node->md5, hex, sizeof(hex));
+	pthread_mutex_unlock(&fs->lock);
+out:
+	if (rc < 0) {
+		snap_log(LOG_ERR, "new file %s: %s", f->node->key,
+			 strerror(-rc));
+		unlink(f->tmp);
+	}
+	pthread_mutex_lock(&fs->lock);
+	f->node->writers--;
+	pthread_cond_broadcast(&fs->written);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
 int snapfs_flush(struct snapfs *fs, struct snapfs_file *f)
 {
-	int rc = 0;
-
+	int rc = 0; /* A new file is named at RELEASE, when its last descriptor
+		     * is gone (shells dup and close, so FLUSH comes too early);
+		     * opens wait for that (snapfs_open). */
+	if (f->tmp)
+		return 0;
 	if (f->node->kind != N_CTL)
 		return 0;
 	pthread_mutex_lock(&f->lock);
@@ -1908,9 +2248,13 @@ int snapfs_release(struct snapfs *fs, struct snapfs_file *f)
 		return 0;
 	if (f->node->kind == N_CTL && f->wlen > 0)
 		rc = ctl_submit(fs, f, true);
+	if (f->tmp)
+		rc = finish_new_file(fs, f);
 	if (f->fd >= 0)
 		close(f->fd);
 	md5_free(f->md5);
+	md5_free(f->wmd5);
+	free(f->tmp);
 	free(f->text);
 	free(f->wbuf);
 	pthread_mutex_destroy(&f->lock);

@@ -113,6 +113,26 @@ int snapfs_write(struct snapfs *fs, struct snapfs_file *f, const char *buf,
  * @return 0; -EINVAL rejected (see last_error). */
 int snapfs_flush(struct snapfs *fs, struct snapfs_file *f);
 
+/**
+ * Make a directory in cluster/: a database, table, partition, index, or
+ * a tablet (named by its id, a number). The catalog assigns the others'
+ * ids.
+ * @return 0 with *out; -EROFS outside cluster/; -EEXIST; -EINVAL bad
+ *         name; -EBUSY the table is held by a job.
+ */
+int snapfs_mkdir(struct snapfs *fs, uint64_t parent, const char *name,
+		 struct stat *out);
+
+/**
+ * Create a file in a cluster/ tablet directory. It is written to a
+ * temporary name and becomes part of the tablet, MD5 and all, when the
+ * handle is released; from then on it is immutable.
+ * @return 0; -EROFS elsewhere; -EEXIST (files are written once);
+ *         -EBUSY the table is held by a job.
+ */
+int snapfs_create(struct snapfs *fs, uint64_t parent, const char *name,
+		  int flags, struct stat *out, struct snapfs_file **f);
+
 /** Truncation is accepted for control files only. @return 0; -EROFS. */
 int snapfs_truncate(struct snapfs *fs, uint64_t ino);
 /**

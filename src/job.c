@@ -746,7 +746,7 @@ bool jobs_table_busy(struct jobs *eng, const char *db, const char *table)
 	pthread_mutex_lock(&eng->lock);
 	for (jb = eng->list; jb && !busy; jb = jb->next)
 		if (jb->running && strcmp(jb->db, db) == 0)
-			busy = job_restore_creates_locked(jb, table);
+			busy = job_restore_holds_locked(jb, table);
 	pthread_mutex_unlock(&eng->lock);
 	return busy;
 }

@@ -92,8 +92,8 @@ int jobs_status(struct jobs *j, int64_t id, bool json, char **text,
 int jobs_show(struct jobs *j, char **text, size_t *len);
 
 /**
- * Is @table of @db being restored into and not yet committed (a table
- * the job created)? Such a table is visible but not accessible.
+ * Is @table of @db held by a running job (being restored into)? Writes
+ * into a held table fail with EBUSY.
  */
 bool jobs_table_busy(struct jobs *j, const char *db, const char *table);
 

@@ -56,9 +56,11 @@ struct job {
 			    cancel; under eng->lock */
 	struct job *next;
 	/* restore */
-	char **creates; /* tables this job creates (visible, not accessible
-			   until commit); read-only after submission */
-	size_t ncreates;
+	char **holds; /* tables this job restores into: hand-made writes to
+			 them are EBUSY, and the ones it creates are not
+			 accessible until the commit; read-only after
+			 submission */
+	size_t nholds;
 	struct restore_work *work; /* the worker thread's own state */
 };
 
@@ -90,7 +92,7 @@ int job_restore_submit(struct jobs *eng, const struct spec *sp, char *err,
 		       size_t errlen, int64_t *job_id);
 void job_restore_run(struct job *jb);
 void job_restore_release(struct job *jb);
-bool job_restore_creates_locked(const struct job *jb, const char *table);
+bool job_restore_holds_locked(const struct job *jb, const char *table);
 /** Copy the progress counters into the record. Caller holds eng->lock. */
 void job_progress_to_rec_locked(struct job *jb);
 

@@ -568,6 +568,22 @@ int job_restore_submit(struct jobs *eng, const struct spec *sp, char *err,
 		goto out;
 	}
 	db = sp->db ? sp->db : s->ji->database;
+	/* Say so first if the database is busy (checked again, atomically
+	 * with the registration, below). */
+	pthread_mutex_lock(&eng->lock);
+	other = job_running_for_db_locked(eng, db);
+	if (other)
+		rc = errf(
+			err, errlen, -EBUSY,
+			"database \"%s\" has a running job %" PRId64
+			" (%s, state %s); wait for it or CANCEL RESTORE "
+			"FROM %s",
+			db, other->id,
+			json_string_value(json_object_get(other->rec, "Label")),
+			job_state_name(other->state), db);
+	pthread_mutex_unlock(&eng->lock);
+	if (rc < 0)
+		goto out;
 	rc = pick_tables(sp, s->ji, &pk, &npk, err, errlen);
 	if (rc < 0)
 		goto out;
@@ -607,8 +623,8 @@ int job_restore_submit(struct jobs *eng, const struct spec *sp, char *err,
 		rc = -ENOMEM;
 		goto out;
 	}
-	jb->creates = calloc(npk + 1, sizeof(char *));
-	if (!jb->creates) {
+	jb->holds = calloc(npk + 1, sizeof(char *));
+	if (!jb->holds) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -656,16 +672,16 @@ int job_restore_submit(struct jobs *eng, const struct spec *sp, char *err,
 				json_object_get(tbl, "id"), "name", pk[i].dst,
 				"db", db, "state", "RESTORE", "job_id",
 				(json_int_t)id, "partitions");
-
 			rc = shell ? catalog_put(t, key, shell) : -ENOMEM;
 			json_decref(shell);
 			if (rc < 0)
 				goto out;
-			jb->creates[jb->ncreates] = strdup(pk[i].dst);
-			if (!jb->creates[jb->ncreates++]) {
-				rc = -ENOMEM;
-				goto out;
-			}
+		}
+		/* Held until the job ends: no hand-made writes into it. */
+		jb->holds[jb->nholds] = strdup(pk[i].dst);
+		if (!jb->holds[jb->nholds++]) {
+			rc = -ENOMEM;
+			goto out;
 		}
 		json_decref(existing);
 	} /* The remaining properties, recorded for the status and the commit.
@@ -744,10 +760,10 @@ void job_restore_release(struct job *jb)
 	struct restore_work *w = jb->work;
 	size_t i;
 
-	for (i = 0; i < jb->ncreates; i++)
-		free(jb->creates[i]);
-	free(jb->creates);
-	jb->creates = NULL;
+	for (i = 0; i < jb->nholds; i++)
+		free(jb->holds[i]);
+	free(jb->holds);
+	jb->holds = NULL;
 	if (!w)
 		return;
 	for (i = 0; i < w->ntabs; i++)
@@ -759,14 +775,14 @@ void job_restore_release(struct job *jb)
 	jb->work = NULL;
 }
 
-bool job_restore_creates_locked(const struct job *jb, const char *table)
+bool job_restore_holds_locked(const struct job *jb, const char *table)
 {
 	size_t i;
 
 	if (jb->state == JOB_FINISHED || jb->state == JOB_CANCELLED)
 		return false;
-	for (i = 0; i < jb->ncreates; i++)
-		if (strcmp(jb->creates[i], table) == 0)
+	for (i = 0; i < jb->nholds; i++)
+		if (strcmp(jb->holds[i], table) == 0)
 			return true;
 	return false;
 }
