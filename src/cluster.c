@@ -210,6 +210,33 @@ int cluster_remove_replica(const struct cluster *c, unsigned be,
 	return rc;
 }
 
+int cluster_snapshot_dir(const struct cluster *c, unsigned be, int64_t job_id,
+			 int64_t tablet_id, char *buf, size_t len)
+{
+	if (be >= c->nbackends)
+		return -EINVAL;
+	if ((size_t)snprintf(buf, len, "%s/snapshot/%" PRId64 "/%" PRId64,
+			     c->backends[be], job_id, tablet_id) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int cluster_remove_snapshot(const struct cluster *c, int64_t job_id)
+{
+	char dir[PATH_MAX];
+	unsigned be;
+	int rc = 0, r;
+
+	for (be = 0; be < c->nbackends; be++) {
+		snprintf(dir, sizeof(dir), "%s/snapshot/%" PRId64,
+			 c->backends[be], job_id);
+		r = rm_tree(dir);
+		if (r < 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
+}
+
 /* ---- garbage collection ------------------------------------------------ */
 
 struct strset {

@@ -68,6 +68,17 @@ int cluster_remove_replica(const struct cluster *c, unsigned be,
 			   int64_t tablet_id, int64_t replica_id, int64_t gen);
 
 /**
+ * The hard-link snapshot directory of a backup job for one tablet, on
+ * backend @be: BACKEND/snapshot/<job_id>/<tablet_id> (not created).
+ * @return 0; -EINVAL; -ENAMETOOLONG.
+ */
+int cluster_snapshot_dir(const struct cluster *c, unsigned be, int64_t job_id,
+			 int64_t tablet_id, char *buf, size_t len);
+
+/** Remove a backup job's snapshot directories on every backend. */
+int cluster_remove_snapshot(const struct cluster *c, int64_t job_id);
+
+/**
  * Remove every replica directory that no table record references and no
  * unfinished job claims. Called at start-up and after commits/cancels.
  * @return 0; -errno from the catalog.

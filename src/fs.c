@@ -69,6 +69,7 @@ enum dyn_kind {
 	DYN_STATUS,
 	DYN_STATUS_JSON,
 	DYN_SHOW_RESTORE,
+	DYN_SHOW_BACKUP,
 };
 
 /* A snapshot timestamp directory's lazily loaded state. */
@@ -103,6 +104,7 @@ struct node {
 	bool missing;		   /* listed in the info, absent in store */
 	bool corrupt;		   /* failed an MD5 check (under lock) */
 	unsigned writers;  /* N_LOCAL: handles still writing it (under lock) */
+	unsigned repo_gen; /* jobs_repo_generation() when last listed */
 	char *text;	   /* N_TEXT content, N_LINK target */
 	struct snap *snap; /* N_TS and everything below it */
 	const void *ref;   /* jobinfo table/partition/index/tablet */
@@ -352,6 +354,7 @@ static int merge(struct snapfs *fs, struct node *dir, struct protolist *pl)
 		dir->nkids = pl->n;
 		dir->listed = true;
 		dir->listed_at = time(NULL);
+		dir->repo_gen = jobs_repo_generation(fs->jobs);
 		kids = NULL;
 	}
 	pthread_mutex_unlock(&fs->lock);
@@ -667,7 +670,9 @@ static int fill_jobs(struct snapfs *fs, struct node *dir, struct protolist *pl)
 	char name[32];
 	int rc;
 
-	if (!proto_sub(pl, "restore", N_DYN, DYN_SHOW_RESTORE, fs->mounted_at))
+	if (!proto_sub(pl, "restore", N_DYN, DYN_SHOW_RESTORE,
+		       fs->mounted_at) ||
+	    !proto_sub(pl, "backup", N_DYN, DYN_SHOW_BACKUP, fs->mounted_at))
 		return -ENOMEM;
 	rc = jobs_list(fs->jobs, &ids, &n);
 	if (rc < 0)
@@ -1216,7 +1221,14 @@ static bool needs_fill(struct snapfs *fs, struct node *dir)
 	due = !dir->listed;
 	if (!due && (dir->kind == N_SNAPSHOTS || dir->kind == N_LABEL ||
 		     dir->kind == N_RAW_DIR))
-		due = time(NULL) - dir->listed_at >= (time_t)fs->o.cache_ttl;
+		due = time(NULL) - dir->listed_at >=
+		      (time_t)fs->o.cache_ttl; /* A backup through this mount
+						  changed the repository. */
+	if (!due &&
+	    (dir->kind == N_SNAPSHOTS || dir->kind == N_LABEL ||
+	     dir->kind == N_RAW_DIR) &&
+	    dir->repo_gen != jobs_repo_generation(fs->jobs))
+		due = true;
 	/* The catalog is local and changes under jobs: always fresh. */
 	if (dir->kind == N_JOBS ||
 	    (dir->kind >= N_CLUSTER && dir->kind <= N_CTABLET))
@@ -1314,7 +1326,9 @@ static int dyn_text(struct snapfs *fs, struct node *n, char **text, size_t *len)
 	case DYN_STATUS_JSON:
 		return jobs_status(fs->jobs, id, true, text, len);
 	case DYN_SHOW_RESTORE:
-		return jobs_show(fs->jobs, text, len);
+		return jobs_show(fs->jobs, JOB_KIND_RESTORE, text, len);
+	case DYN_SHOW_BACKUP:
+		return jobs_show(fs->jobs, JOB_KIND_BACKUP, text, len);
 	default:
 		return -EINVAL;
 	}

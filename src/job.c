@@ -26,21 +26,63 @@
 #include "banned.h"
 
 static const char *const job_state_names[JOB_STATE__COUNT] = {
-	[JOB_PENDING] = "PENDING",   [JOB_SNAPSHOTING] = "SNAPSHOTING",
-	[JOB_DOWNLOAD] = "DOWNLOAD", [JOB_DOWNLOADING] = "DOWNLOADING",
-	[JOB_COMMIT] = "COMMIT",     [JOB_COMMITTING] = "COMMITTING",
-	[JOB_FINISHED] = "FINISHED", [JOB_CANCELLED] = "CANCELLED",
+	[JOB_PENDING] = "PENDING",
+	[JOB_SNAPSHOTING] = "SNAPSHOTING",
+	[JOB_DOWNLOAD] = "DOWNLOAD",
+	[JOB_DOWNLOADING] = "DOWNLOADING",
+	[JOB_COMMIT] = "COMMIT",
+	[JOB_COMMITTING] = "COMMITTING",
+	[JOB_FINISHED] = "FINISHED",
+	[JOB_CANCELLED] = "CANCELLED",
+	[JOB_UPLOAD_SNAPSHOT] = "UPLOAD_SNAPSHOT",
+	[JOB_UPLOADING] = "UPLOADING",
+	[JOB_SAVE_META] = "SAVE_META",
+	[JOB_UPLOAD_INFO] = "UPLOAD_INFO",
 };
 
 /* job_transitions[from][to]: the only legal moves. CANCELLED is reachable
  * from every unfinished state. */
-static const bool job_transitions[JOB_STATE__COUNT][JOB_STATE__COUNT] = {
-	[JOB_PENDING] = {[JOB_SNAPSHOTING] = true, [JOB_CANCELLED] = true},
-	[JOB_SNAPSHOTING] = {[JOB_DOWNLOAD] = true, [JOB_CANCELLED] = true},
-	[JOB_DOWNLOAD] = {[JOB_DOWNLOADING] = true, [JOB_CANCELLED] = true},
-	[JOB_DOWNLOADING] = {[JOB_COMMIT] = true, [JOB_CANCELLED] = true},
-	[JOB_COMMIT] = {[JOB_COMMITTING] = true, [JOB_CANCELLED] = true},
-	[JOB_COMMITTING] = {[JOB_FINISHED] = true, [JOB_CANCELLED] = true},
+static const bool
+	job_transitions[JOB_KIND__COUNT][JOB_STATE__COUNT][JOB_STATE__COUNT] = {
+		[JOB_KIND_RESTORE] =
+			{
+				[JOB_PENDING] = {[JOB_SNAPSHOTING] = true,
+						 [JOB_CANCELLED] = true},
+				[JOB_SNAPSHOTING] = {[JOB_DOWNLOAD] = true,
+						     [JOB_CANCELLED] = true},
+				[JOB_DOWNLOAD] = {[JOB_DOWNLOADING] = true,
+						  [JOB_CANCELLED] = true},
+				[JOB_DOWNLOADING] = {[JOB_COMMIT] = true,
+						     [JOB_CANCELLED] = true},
+				[JOB_COMMIT] = {[JOB_COMMITTING] = true,
+						[JOB_CANCELLED] = true},
+				[JOB_COMMITTING] = {[JOB_FINISHED] = true,
+						    [JOB_CANCELLED] = true},
+			},
+		[JOB_KIND_BACKUP] =
+			{
+				[JOB_PENDING] = {[JOB_SNAPSHOTING] = true,
+						 [JOB_CANCELLED] = true},
+				[JOB_SNAPSHOTING] = {[JOB_UPLOAD_SNAPSHOT] =
+							     true,
+						     [JOB_CANCELLED] = true},
+				[JOB_UPLOAD_SNAPSHOT] = {[JOB_UPLOADING] = true,
+							 [JOB_CANCELLED] =
+								 true},
+				[JOB_UPLOADING] = {[JOB_SAVE_META] = true,
+						   [JOB_CANCELLED] = true},
+				[JOB_SAVE_META] = {[JOB_UPLOAD_INFO] = true,
+						   [JOB_CANCELLED] = true},
+				[JOB_UPLOAD_INFO] = {[JOB_FINISHED] = true,
+						     [JOB_CANCELLED] = true},
+			},
+};
+
+/* From this state on a job can't be cancelled: its effect is one step
+ * (restore: the catalog commit; backup: the info object's upload). */
+const enum job_state job_no_return[JOB_KIND__COUNT] = {
+	[JOB_KIND_RESTORE] = JOB_COMMITTING,
+	[JOB_KIND_BACKUP] = JOB_UPLOAD_INFO,
 };
 
 const char *job_state_name(enum job_state s)
@@ -48,10 +90,13 @@ const char *job_state_name(enum job_state s)
 	return (unsigned)s < JOB_STATE__COUNT ? job_state_names[s] : NULL;
 }
 
-bool job_transition_ok(enum job_state from, enum job_state to)
+bool job_transition_ok(enum job_kind kind, enum job_state from,
+		       enum job_state to)
 {
-	return (unsigned)from < JOB_STATE__COUNT &&
-	       (unsigned)to < JOB_STATE__COUNT && job_transitions[from][to];
+	return (unsigned)kind < JOB_KIND__COUNT &&
+	       (unsigned)from < JOB_STATE__COUNT &&
+	       (unsigned)to < JOB_STATE__COUNT &&
+	       job_transitions[kind][from][to];
 }
 
 enum job_state job_state_from_name(const char *name)
@@ -81,13 +126,24 @@ void job_key(int64_t id, char *buf, size_t len)
 
 /* ---- the state setter ---------------------------------------------------- */
 
-/* Which record field a state's entry stamps. */
-static const char *const job_on_enter_stamp[JOB_STATE__COUNT] = {
-	[JOB_SNAPSHOTING] = "MetaPreparedTime",
-	[JOB_DOWNLOAD] = "SnapshotFinishedTime",
-	[JOB_COMMIT] = "DownloadFinishedTime",
-	[JOB_FINISHED] = "FinishedTime",
-	[JOB_CANCELLED] = "FinishedTime",
+/* Which record field a state's entry stamps, per kind. */
+static const char *const job_on_enter_stamp[JOB_KIND__COUNT][JOB_STATE__COUNT] =
+	{
+		[JOB_KIND_RESTORE] =
+			{
+				[JOB_SNAPSHOTING] = "MetaPreparedTime",
+				[JOB_DOWNLOAD] = "SnapshotFinishedTime",
+				[JOB_COMMIT] = "DownloadFinishedTime",
+				[JOB_FINISHED] = "FinishedTime",
+				[JOB_CANCELLED] = "FinishedTime",
+			},
+		[JOB_KIND_BACKUP] =
+			{
+				[JOB_UPLOAD_SNAPSHOT] = "SnapshotFinishedTime",
+				[JOB_SAVE_META] = "UploadFinishedTime",
+				[JOB_FINISHED] = "FinishedTime",
+				[JOB_CANCELLED] = "FinishedTime",
+			},
 };
 
 int job_set_state(struct job *jb, enum job_state to,
@@ -98,8 +154,7 @@ int job_set_state(struct job *jb, enum job_state to,
 	enum job_state from = jb->state;
 	char now[32], key[64];
 	int rc;
-
-	if (!job_transition_ok(from, to)) {
+	if (!job_transition_ok(jb->kind, from, to)) {
 		snap_log(LOG_ERR,
 			 "job %" PRId64 ": illegal transition %s -> %s", jb->id,
 			 job_state_name(from), job_state_name(to));
@@ -109,7 +164,7 @@ int job_set_state(struct job *jb, enum job_state to,
 	pthread_mutex_lock(&jb->eng->lock);
 	/* A cancel and the start of the commit exclude each other: once
 	 * COMMITTING is on its way, CANCEL is refused (submit_cancel). */
-	if (to == JOB_COMMITTING) {
+	if (to == job_no_return[jb->kind]) {
 		if (atomic_load(&jb->cancel)) {
 			pthread_mutex_unlock(&jb->eng->lock);
 			return -ECANCELED;
@@ -117,11 +172,15 @@ int job_set_state(struct job *jb, enum job_state to,
 		jb->committing = true;
 	}
 	json_object_set_new(jb->rec, "State", json_string(job_state_name(to)));
-	if (job_on_enter_stamp[to])
-		json_object_set_new(jb->rec, job_on_enter_stamp[to],
+	if (job_on_enter_stamp[jb->kind][to])
+		json_object_set_new(jb->rec, job_on_enter_stamp[jb->kind][to],
 				    json_string(now));
-	if (to == JOB_FINISHED || to == JOB_CANCELLED)
+	if (to == JOB_FINISHED || to == JOB_CANCELLED) {
 		json_object_set_new(jb->rec, "done", json_true());
+		/* Status files show the record from now on: so must the
+		 * one-job-per-database check. */
+		jb->ending = true;
+	}
 	if (to == JOB_CANCELLED) {
 		json_object_set_new(jb->rec, "CancelledBy",
 				    json_string(jb->cancel_by));
@@ -243,8 +302,12 @@ static void *job_thread(void *arg)
 {
 	struct job *jb = arg;
 	struct jobs *eng = jb->eng;
-
-	job_restore_run(jb);
+	if (jb->kind == JOB_KIND_BACKUP) {
+		job_backup_run(jb);
+		atomic_fetch_add(&eng->repo_gen, 1);
+	} else {
+		job_restore_run(jb);
+	}
 	pthread_mutex_lock(&eng->lock);
 	jb->running = false;
 	pthread_cond_broadcast(&eng->idle);
@@ -283,7 +346,10 @@ static void job_free(struct job *jb)
 	if (!jb)
 		return;
 	json_decref(jb->rec);
-	job_restore_release(jb);
+	if (jb->kind == JOB_KIND_BACKUP)
+		job_backup_release(jb);
+	else
+		job_restore_release(jb);
 	free(jb);
 }
 
@@ -303,6 +369,9 @@ struct job *job_new(struct jobs *eng, int64_t id, json_t *rec)
 		jb->state = JOB_PENDING;
 	jb->timeout_s = json_integer_value(json_object_get(rec, "Timeout"));
 	jb->created = json_integer_value(json_object_get(rec, "created_at"));
+	st = json_string_value(json_object_get(rec, "Type"));
+	jb->kind = st && strcmp(st, "BACKUP") == 0 ? JOB_KIND_BACKUP
+						   : JOB_KIND_RESTORE;
 	snprintf(jb->db, sizeof(jb->db), "%s",
 		 json_string_value(json_object_get(rec, "DbName")));
 	return jb;
@@ -385,6 +454,11 @@ void jobs_stop(struct jobs *eng)
 	free(eng);
 }
 
+unsigned jobs_repo_generation(struct jobs *eng)
+{
+	return eng ? atomic_load(&eng->repo_gen) : 0;
+}
+
 void jobs_wait_idle(struct jobs *eng)
 {
 	struct job *jb;
@@ -409,7 +483,7 @@ struct job *job_running_for_db_locked(struct jobs *eng, const char *db)
 		*jb; /* A job whose final state is recorded no longer holds the
 		      * database, even while its thread is still tidying up. */
 	for (jb = eng->list; jb; jb = jb->next)
-		if (jb->running && jb->state != JOB_FINISHED &&
+		if (jb->running && !jb->ending && jb->state != JOB_FINISHED &&
 		    jb->state != JOB_CANCELLED && strcmp(jb->db, db) == 0)
 			return jb;
 	return NULL;
@@ -430,39 +504,43 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 static int submit_cancel(struct jobs *eng, const struct spec *sp, char *err,
 			 size_t errlen, int64_t *job_id)
 {
-	enum job_state state;
+	enum job_kind kind = sp->kind == SPEC_CANCEL_BACKUP ? JOB_KIND_BACKUP
+							    : JOB_KIND_RESTORE;
+	const char *what = kind == JOB_KIND_BACKUP ? "BACKUP" : "RESTORE";
+	enum job_state state = JOB_STATE__COUNT;
+	bool late = false;
 	struct job *jb;
 
-	if (sp->kind == SPEC_CANCEL_BACKUP) {
-		set_err(err, errlen,
-			"no BACKUP job of database \"%s\" is "
-			"running (BACKUP is not supported yet)",
-			sp->db);
-		return -ENOENT;
-	}
 	pthread_mutex_lock(&eng->lock);
 	jb = job_running_for_db_locked(eng, sp->db);
-	state = jb ? jb->state : JOB_STATE__COUNT;
-	if (jb && jb->committing)
-		state = JOB_COMMITTING;
-	if (jb && state < JOB_COMMITTING && !atomic_load(&jb->cancel)) {
+	if (jb && jb->kind != kind)
+		jb = NULL;
+	if (jb) {
+		state = jb->state;
+		late = jb->committing;
+	}
+	if (jb && !late && !atomic_load(&jb->cancel)) {
 		snprintf(jb->cancel_by, sizeof(jb->cancel_by), "user");
 		snprintf(jb->cancel_msg, sizeof(jb->cancel_msg),
-			 "cancelled by CANCEL RESTORE");
+			 "cancelled by CANCEL %s", what);
 		atomic_store(&jb->cancel, true);
 	}
 	pthread_mutex_unlock(&eng->lock);
 	if (!jb) {
-		set_err(err, errlen,
-			"no RESTORE job of database \"%s\" is running", sp->db);
+		set_err(err, errlen, "no %s job of database \"%s\" is running",
+			what, sp->db);
 		return -ENOENT;
 	}
-	if (state >= JOB_COMMITTING) {
-		/* The commit is one transaction: it can't be half undone. */
+	if (late) {
+		/* Its effect is one step that has begun: it can't be half
+		 * undone. */
 		set_err(err, errlen,
 			"job %" PRId64 " of database \"%s\" is %s: too late "
 			"to cancel",
-			jb->id, sp->db, job_state_name(state));
+			jb->id, sp->db,
+			job_state_name(state == job_no_return[jb->kind]
+					       ? state
+					       : job_no_return[jb->kind]));
 		return -EBUSY;
 	}
 	if (job_id)
@@ -528,9 +606,20 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 		rc = submit_cancel(eng, sp, err, errlen, job_id);
 		break;
 	case JOBS_CONTROL_BACKUP:
+		if (sp->kind != SPEC_BACKUP) {
+			set_err(err, errlen,
+				"control/backup takes BACKUP statements, not "
+				"%s (use control/%s)",
+				spec_kind_name(sp->kind),
+				sp->kind == SPEC_RESTORE ? "restore"
+							 : "cancel");
+			rc = -EINVAL;
+			break;
+		}
+		rc = job_backup_submit(eng, sp, err, errlen, job_id);
+		break;
 	default:
-		set_err(err, errlen, "BACKUP is not supported yet");
-		rc = -EOPNOTSUPP;
+		rc = -EINVAL;
 		break;
 	}
 	spec_free(sp);
@@ -608,8 +697,8 @@ static int job_record(struct jobs *eng, int64_t id, json_t **out)
 	return rc;
 }
 
-/* SHOW RESTORE's columns, in its order. */
-static const char *const status_fields[] = {
+/* SHOW RESTORE's columns, in its order, then ours. */
+static const char *const restore_fields[] = {
 	"JobId",
 	"Label",
 	"Timestamp",
@@ -631,8 +720,38 @@ static const char *const status_fields[] = {
 	"CancelledBy",
 	"FilesDownloaded",
 	"FilesReused",
+	NULL,
 };
-#define NFIELDS (sizeof(status_fields) / sizeof(status_fields[0]))
+
+/* SHOW BACKUP's columns, in its order, then ours. */
+static const char *const backup_fields[] = {
+	"JobId",
+	"SnapshotName",
+	"DbName",
+	"State",
+	"BackupObjs",
+	"CreateTime",
+	"SnapshotFinishedTime",
+	"UploadFinishedTime",
+	"FinishedTime",
+	"UnfinishedTasks",
+	"Progress",
+	"TaskErrMsg",
+	"Status",
+	"Timeout",
+	"Timestamp",
+	"CancelledBy",
+	"FilesUploaded",
+	"FilesReused",
+	NULL,
+};
+
+static const char *const *fields_of(json_t *rec)
+{
+	const char *t = json_string_value(json_object_get(rec, "Type"));
+
+	return t && strcmp(t, "BACKUP") == 0 ? backup_fields : restore_fields;
+}
 
 /* A field as text: strings as they are, anything else as compact JSON. */
 static char *field_text(json_t *rec, const char *name)
@@ -652,6 +771,7 @@ int jobs_status(struct jobs *eng, int64_t id, bool json, char **text,
 		size_t *len)
 {
 	json_t *rec = NULL, *out = NULL;
+	const char *const *fields;
 	char *s = NULL, *f;
 	size_t i, n = 0;
 	FILE *mf;
@@ -660,13 +780,13 @@ int jobs_status(struct jobs *eng, int64_t id, bool json, char **text,
 	rc = job_record(eng, id, &rec);
 	if (rc < 0)
 		return rc;
+	fields = fields_of(rec);
 	if (json) {
 		out = json_object();
-		for (i = 0; out && i < NFIELDS; i++) {
-			json_t *v = json_object_get(rec, status_fields[i]);
+		for (i = 0; out && fields[i]; i++) {
+			json_t *v = json_object_get(rec, fields[i]);
 
-			json_object_set(out, status_fields[i],
-					v ? v : json_null());
+			json_object_set(out, fields[i], v ? v : json_null());
 		}
 		s = out ? json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 			: NULL;
@@ -682,9 +802,9 @@ int jobs_status(struct jobs *eng, int64_t id, bool json, char **text,
 		}
 	} else {
 		mf = open_memstream(&s, &n);
-		for (i = 0; mf && i < NFIELDS; i++) {
-			f = field_text(rec, status_fields[i]);
-			fprintf(mf, "%s: %s\n", status_fields[i], f ? f : "");
+		for (i = 0; mf && fields[i]; i++) {
+			f = field_text(rec, fields[i]);
+			fprintf(mf, "%s: %s\n", fields[i], f ? f : "");
 			free(f);
 		}
 		if (mf)
@@ -698,8 +818,10 @@ int jobs_status(struct jobs *eng, int64_t id, bool json, char **text,
 	return 0;
 }
 
-int jobs_show(struct jobs *eng, char **text, size_t *len)
+int jobs_show(struct jobs *eng, enum job_kind kind, char **text, size_t *len)
 {
+	const char *const *fields =
+		kind == JOB_KIND_BACKUP ? backup_fields : restore_fields;
 	int64_t *ids = NULL;
 	size_t nids = 0, i, k, n = 0;
 	char *s = NULL, *f;
@@ -715,14 +837,18 @@ int jobs_show(struct jobs *eng, char **text, size_t *len)
 		free(ids);
 		return -ENOMEM;
 	}
-	for (k = 0; k < NFIELDS; k++)
-		fprintf(mf, "%s%s", k ? "\t" : "", status_fields[k]);
+	for (k = 0; fields[k]; k++)
+		fprintf(mf, "%s%s", k ? "\t" : "", fields[k]);
 	fputc('\n', mf);
 	for (i = 0; i < nids; i++) {
 		if (job_record(eng, ids[i], &rec) < 0)
 			continue;
-		for (k = 0; k < NFIELDS; k++) {
-			f = field_text(rec, status_fields[k]);
+		if (fields_of(rec) != fields) {
+			json_decref(rec);
+			continue;
+		}
+		for (k = 0; fields[k]; k++) {
+			f = field_text(rec, fields[k]);
 			fprintf(mf, "%s%s", k ? "\t" : "", f ? f : "");
 			free(f);
 		}

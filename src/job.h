@@ -28,14 +28,22 @@ enum job_state {
 	JOB_COMMITTING,
 	JOB_FINISHED,
 	JOB_CANCELLED,
+	/* BACKUP only (after SNAPSHOTING): */
+	JOB_UPLOAD_SNAPSHOT,
+	JOB_UPLOADING,
+	JOB_SAVE_META,
+	JOB_UPLOAD_INFO,
 	JOB_STATE__COUNT
 };
+
+enum job_kind { JOB_KIND_RESTORE, JOB_KIND_BACKUP, JOB_KIND__COUNT };
 
 /** "PENDING", ...; NULL for an out-of-range value. */
 const char *job_state_name(enum job_state s);
 
-/** Is from -> to a legal transition? */
-bool job_transition_ok(enum job_state from, enum job_state to);
+/** Is from -> to a legal transition for a job of @kind? */
+bool job_transition_ok(enum job_kind kind, enum job_state from,
+		       enum job_state to);
 
 /**
  * Start the engine: garbage-collect orphaned replica directories, then
@@ -87,15 +95,19 @@ int jobs_list(struct jobs *j, int64_t **ids, size_t *n);
 int jobs_status(struct jobs *j, int64_t id, bool json, char **text,
 		size_t *len);
 
-/** SHOW RESTORE over all databases: a header line and one tab-separated
- * row per restore job. @param[out] text caller-owned; free(). */
-int jobs_show(struct jobs *j, char **text, size_t *len);
+/** SHOW RESTORE or SHOW BACKUP over all databases: a header line and one
+ * tab-separated row per job of @kind. @param[out] text caller-owned. */
+int jobs_show(struct jobs *j, enum job_kind kind, char **text, size_t *len);
 
 /**
  * Is @table of @db held by a running job (being restored into)? Writes
  * into a held table fail with EBUSY.
  */
 bool jobs_table_busy(struct jobs *j, const char *db, const char *table);
+
+/** A number that changes whenever a backup finishes or is cancelled, so
+ * a mount knows to list the repository's snapshots again. */
+unsigned jobs_repo_generation(struct jobs *j);
 
 /** Wait until no job is running (tests, unmount). */
 void jobs_wait_idle(struct jobs *j);

@@ -18,6 +18,8 @@ struct catalog_txn;
 struct repo_label;
 struct repo_snapshot;
 struct restore_work;
+struct backup_work;
+struct spec;
 
 struct jobs {
 	struct repo *repo;    /* read-only after start */
@@ -33,6 +35,7 @@ registration are one step */
 	pthread_cond_t idle;  /* signalled when a job stops running */
 	struct job *list;     /* every job started by this engine */
 	bool stopping;	      /* unmount: workers return, jobs resume later */
+	atomic_uint repo_gen; /* bumped when a backup changes the repo */
 };
 
 struct job {
@@ -40,6 +43,7 @@ struct job {
 	int64_t id;
 	json_t *rec;	      /* the catalog record, under eng->lock */
 	enum job_state state; /* only job_set_state() writes it */
+	enum job_kind kind;   /* read-only */
 	char db[256];	      /* target database; read-only */
 	int64_t timeout_s;    /* read-only */
 	int64_t created;      /* epoch seconds; read-only */
@@ -52,8 +56,10 @@ struct job {
 	uint64_t files_total, bytes_total;  /* set before DOWNLOADING */
 	pthread_t thread;
 	bool thread_started, running, resumed, linked;
-	bool committing; /* COMMITTING is being recorded: too late to
-			    cancel; under eng->lock */
+	bool committing; /* past job_no_return[kind] (being recorded or
+done): too late to cancel; under eng->lock */
+	bool ending;	 /* FINISHED/CANCELLED is being recorded: the job
+			    no longer holds its database; under eng->lock */
 	struct job *next;
 	/* restore */
 	char **holds; /* tables this job restores into: hand-made writes to
@@ -62,6 +68,7 @@ struct job {
 			 submission */
 	size_t nholds;
 	struct restore_work *work; /* the worker thread's own state */
+	struct backup_work *bwork; /* the same for a backup */
 };
 
 /* job.c */
@@ -85,6 +92,14 @@ void job_test_pause(struct job *jb, const char *knob);
 struct job *job_new(struct jobs *eng, int64_t id, json_t *rec);
 int job_spawn(struct job *jb);
 struct job *job_running_for_db_locked(struct jobs *eng, const char *db);
+
+extern const enum job_state job_no_return[JOB_KIND__COUNT];
+
+/* job_backup.c */
+int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
+		      size_t errlen, int64_t *job_id);
+void job_backup_run(struct job *jb);
+void job_backup_release(struct job *jb);
 
 /* job_restore.c */
 struct spec;

@@ -808,7 +808,9 @@ void job_progress_to_rec_locked(struct job *jb)
 	json_object_set_new(jb->rec, "BytesTotal",
 			    json_integer((json_int_t)jb->bytes_total));
 	json_object_set_new(
-		jb->rec, "FilesDownloaded",
+		jb->rec,
+		jb->kind == JOB_KIND_BACKUP ? "FilesUploaded"
+					    : "FilesDownloaded",
 		json_integer((json_int_t)atomic_load(&jb->files_fetched)));
 	json_object_set_new(
 		jb->rec, "FilesReused",

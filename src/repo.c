@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -831,6 +832,21 @@ static int tablet_scan_cb(const struct store_entry *e, void *arg)
 	return 0;
 }
 
+/* The tablet's directory key; a result >= @size means it didn't fit. */
+static size_t tablet_prefix(const struct repo *r, const struct repo_snapshot *s,
+			    const struct jobinfo_table *tbl,
+			    const struct jobinfo_index *idx,
+			    const struct jobinfo_tablet *tab, char *buf,
+			    size_t size)
+{
+	return (size_t)snprintf(buf, size,
+				"%s__ss_%s/__ss_content/__db_%" PRId64
+				"/__tbl_%" PRId64 "/__part_%" PRId64
+				"/__idx_%" PRId64 "/__%" PRId64 "/",
+				r->root, s->label, s->ji->db_id, tbl->id,
+				tab->part_id, idx->id, tab->id);
+}
+
 int repo_tablet_files(struct repo *r, const struct repo_snapshot *s,
 		      const struct jobinfo_table *tbl,
 		      const struct jobinfo_index *idx,
@@ -842,12 +858,8 @@ int repo_tablet_files(struct repo *r, const struct repo_snapshot *s,
 	size_t i, lnlen;
 	int rc = 0;
 
-	ts.prefix_len = (size_t)snprintf(
-		prefix, sizeof(prefix),
-		"%s__ss_%s/__ss_content/__db_%" PRId64 "/__tbl_%" PRId64
-		"/__part_%" PRId64 "/__idx_%" PRId64 "/__%" PRId64 "/",
-		r->root, s->label, s->ji->db_id, tbl->id, tab->part_id, idx->id,
-		tab->id);
+	ts.prefix_len =
+		tablet_prefix(r, s, tbl, idx, tab, prefix, sizeof(prefix));
 	if (ts.prefix_len >= sizeof(prefix))
 		return -ENAMETOOLONG;
 	ts.cap = tab->nfiles ? tab->nfiles : 1;
@@ -893,4 +905,939 @@ void repo_files_free(struct repo_file *files, size_t n)
 		free(files[i].key);
 	}
 	free(files);
+}
+
+/* ---- deleting --------------------------------------------------------- */
+
+/* One listed level of a prefix, copied out of the listing callback. */
+struct key_vec {
+	struct key_ent {
+		char *key;
+		bool is_prefix;
+	} * v;
+	size_t n, cap;
+};
+
+static void key_vec_release(struct key_vec *kv)
+{
+	size_t i;
+
+	for (i = 0; i < kv->n; i++)
+		free(kv->v[i].key);
+	free(kv->v);
+	memset(kv, 0, sizeof(*kv));
+}
+
+static int key_vec_cb(const struct store_entry *e, void *arg)
+{
+	struct key_vec *kv = arg;
+
+	if (kv->n == kv->cap) {
+		size_t cap = kv->cap ? kv->cap * 2 : 16;
+		struct key_ent *v = realloc(kv->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		kv->v = v;
+		kv->cap = cap;
+	}
+	kv->v[kv->n].key = strdup(e->key);
+	if (!kv->v[kv->n].key)
+		return -ENOMEM;
+	kv->v[kv->n].is_prefix = e->is_prefix;
+	kv->n++;
+	return 0;
+}
+
+/* "__ss_<label>" as one key component, and not the stray content dir. */
+static bool label_dir_ok(const char *dir)
+{
+	return strncmp(dir, "__ss_", 5) == 0 && dir[5] != '\0' &&
+	       !strchr(dir, '/') && strcmp(dir, "__ss_content") != 0;
+}
+
+static int label_prefix(const struct repo *r, const char *dir, char *buf,
+			size_t size, char *err, size_t errlen)
+{
+	if (!label_dir_ok(dir)) {
+		set_err(err, errlen, "\"%s\" is not a snapshot label directory",
+			dir);
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(buf, size, "%s%s/", r->root, dir) >= size) {
+		set_err(err, errlen, "%s%s: key too long", r->root, dir);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+static int remove_tree(struct repo *r, const char *prefix, size_t *nremoved,
+		       char *err, size_t errlen);
+
+/*
+ * Remove the entries of one listed level of @prefix: sub-prefixes first
+ * (recursively), then the level's objects, so @prefix stays listed until
+ * its last object goes. Keys outside @prefix are never touched, whatever
+ * the store answered. An object that vanished meanwhile is no error.
+ */
+static int remove_listed(struct repo *r, const char *prefix,
+			 const struct key_vec *kv, size_t *nremoved, char *err,
+			 size_t errlen)
+{
+	size_t i, plen = strlen(prefix);
+	int rc = 0;
+
+	for (i = 0; i < kv->n; i++) {
+		const struct key_ent *e = &kv->v[i];
+
+		if (!e->is_prefix || strlen(e->key) <= plen ||
+		    strncmp(e->key, prefix, plen) != 0)
+			continue;
+		rc = remove_tree(r, e->key, nremoved, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < kv->n; i++) {
+		const struct key_ent *e = &kv->v[i];
+
+		if (e->is_prefix || strncmp(e->key, prefix, plen) != 0)
+			continue;
+		rc = store_remove(r->st, e->key);
+		if (rc == -ENOENT)
+			continue;
+		if (rc < 0) {
+			set_err(err, errlen, "cannot delete %s: %s", e->key,
+				strerror(-rc));
+			snap_log(LOG_ERR, "delete %s: %s", e->key,
+				 strerror(-rc));
+			return rc;
+		}
+		(*nremoved)++;
+	}
+	return 0;
+}
+
+/* Remove everything under @prefix, one directory level in memory at a
+ * time (the depth of the layout is small and fixed). */
+static int remove_tree(struct repo *r, const char *prefix, size_t *nremoved,
+		       char *err, size_t errlen)
+{
+	struct key_vec kv = {0};
+	int rc;
+
+	rc = store_list(r->st, prefix, "/", key_vec_cb, &kv);
+	if (rc < 0) {
+		set_err(err, errlen, "cannot list %s: %s", prefix,
+			strerror(-rc));
+		goto out;
+	}
+	rc = remove_listed(r, prefix, &kv, nremoved, err, errlen);
+out:
+	key_vec_release(&kv);
+	return rc;
+}
+
+static bool is_info_name(const char *prefix, const char *key)
+{
+	return strncmp(key + strlen(prefix), "__info_", 7) == 0;
+}
+
+int repo_snapshot_delete(struct repo *r, const struct repo_label *l,
+			 const struct repo_ts *t, char *err, size_t errlen)
+{
+	struct key_vec kv = {0};
+	char prefix[4096];
+	size_t i, plen, nremoved = 0;
+	const char *other = NULL;
+	int rc;
+
+	if (!store_can(r->st, STORE_CAP_WRITE)) {
+		set_err(err, errlen, "%s is read-only: cannot delete %s",
+			r->st->url, t->info_key);
+		return -EROFS;
+	}
+	rc = label_prefix(r, l->dir, prefix, sizeof(prefix), err, errlen);
+	if (rc < 0)
+		return rc;
+	plen = strlen(prefix);
+	if (strncmp(t->info_key, prefix, plen) != 0 ||
+	    !is_info_name(prefix, t->info_key) ||
+	    strchr(t->info_key + plen, '/')) {
+		set_err(err, errlen, "%s is not an info object of %s/",
+			t->info_key, prefix);
+		return -EINVAL;
+	}
+
+	/* First, so that a half-deleted snapshot never looks complete. */
+	rc = store_remove(r->st, t->info_key);
+	if (rc == -ENOENT) {
+		set_err(err, errlen, "%s is gone already", t->info_key);
+		return rc;
+	}
+	if (rc < 0) {
+		set_err(err, errlen, "cannot delete %s: %s", t->info_key,
+			strerror(-rc));
+		snap_log(LOG_ERR, "delete %s: %s", t->info_key, strerror(-rc));
+		return rc;
+	}
+	snap_log(LOG_NOTICE, "deleted %s", t->info_key);
+
+	/* The label's data is shared by its timestamps: look afresh. */
+	rc = store_list(r->st, prefix, "/", key_vec_cb, &kv);
+	if (rc < 0) {
+		set_err(err, errlen, "deleted %s, but cannot list %s: %s",
+			t->info_key, prefix, strerror(-rc));
+		goto out;
+	}
+	for (i = 0; i < kv.n && !other; i++)
+		if (!kv.v[i].is_prefix && is_info_name(prefix, kv.v[i].key))
+			other = kv.v[i].key;
+	if (other) {
+		snap_log(LOG_INFO, "%s still holds %s: its data stays", prefix,
+			 other);
+		goto out;
+	}
+	rc = remove_listed(r, prefix, &kv, &nremoved, err, errlen);
+	if (rc == 0)
+		snap_log(LOG_NOTICE, "deleted %zu more objects under %s",
+			 nremoved, prefix);
+out:
+	key_vec_release(&kv);
+	return rc;
+}
+
+int repo_label_purge(struct repo *r, const char *dir, char *err, size_t errlen)
+{
+	struct key_vec kv = {0};
+	char prefix[4096];
+	size_t i, lnlen, nremoved = 0;
+	int rc;
+
+	if (!store_can(r->st, STORE_CAP_WRITE)) {
+		set_err(err, errlen, "%s is read-only: cannot delete %s",
+			r->st->url, dir);
+		return -EROFS;
+	}
+	rc = label_prefix(r, dir, prefix, sizeof(prefix), err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = store_list(r->st, prefix, "/", key_vec_cb, &kv);
+	if (rc < 0) {
+		set_err(err, errlen, "cannot list %s: %s", prefix,
+			strerror(-rc));
+		goto out;
+	}
+	if (kv.n == 0) {
+		set_err(err, errlen, "nothing is stored under %s", prefix);
+		rc = -ENOENT;
+		goto out;
+	}
+	for (i = 0; i < kv.n; i++) {
+		const char *k = kv.v[i].key;
+
+		if (!kv.v[i].is_prefix && is_info_name(prefix, k) &&
+		    md5_split_name(k + strlen(prefix), &lnlen) == 0) {
+			set_err(err, errlen,
+				"%s still holds the snapshot %s: delete it "
+				"first",
+				prefix, k);
+			rc = -ENOTEMPTY;
+			goto out;
+		}
+	}
+	rc = remove_listed(r, prefix, &kv, &nremoved, err, errlen);
+	if (rc == 0)
+		snap_log(LOG_NOTICE, "purged %zu objects under %s", nremoved,
+			 prefix);
+out:
+	key_vec_release(&kv);
+	return rc;
+}
+
+/* ---- retention -------------------------------------------------------- */
+
+/* One candidate timestamp of a label while its fate is decided. */
+struct cand {
+	size_t i; /* index in l->ts */
+	int64_t time;
+	bool ok, from_mtime;
+	char *verdict;
+	char *reason;
+};
+
+/* Newest first: larger time, then larger name. */
+static int cand_cmp_ctx(const struct cand *a, const struct cand *b,
+			const struct repo_label *l)
+{
+	if (a->time != b->time)
+		return a->time > b->time ? -1 : 1;
+	return -strcmp(l->ts[a->i].name, l->ts[b->i].name);
+}
+
+static void cands_sort(struct cand *c, size_t n, const struct repo_label *l)
+{
+	size_t i, j;
+	struct cand tmp;
+
+	/* Insertion sort: few timestamps per label, and no qsort context. */
+	for (i = 1; i < n; i++) {
+		tmp = c[i];
+		for (j = i; j > 0 && cand_cmp_ctx(&tmp, &c[j - 1], l) < 0; j--)
+			c[j] = c[j - 1];
+		c[j] = tmp;
+	}
+}
+
+static int cand_idx_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Append ";"-separated text to *reason. */
+static int reason_add(char **reason, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int reason_add(char **reason, const char *fmt, ...)
+{
+	char *part = NULL, *joined = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&part, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -ENOMEM;
+	if (!*reason) {
+		*reason = part;
+		return 0;
+	}
+	rc = asprintf(&joined, "%s; %s", *reason, part);
+	free(part);
+	if (rc < 0)
+		return -ENOMEM;
+	free(*reason);
+	*reason = joined;
+	return 0;
+}
+
+static int plan_push(struct repo_plan *p, size_t *cap,
+		     const struct repo_label *l, const struct cand *c)
+{
+	const struct repo_ts *t = &l->ts[c->i];
+	struct repo_plan_item *it;
+
+	if (p->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+
+		it = realloc(p->items, ncap * sizeof(*it));
+		if (!it)
+			return -ENOMEM;
+		p->items = it;
+		*cap = ncap;
+	}
+	it = &p->items[p->n];
+	memset(it, 0, sizeof(*it));
+	it->label = strdup(l->label);
+	it->dir = strdup(l->dir);
+	it->ts = strdup(t->name);
+	it->info_key = strdup(t->info_key);
+	it->reason = strdup(c->reason);
+	it->backup_time = c->time;
+	it->time_from_mtime = c->from_mtime;
+	p->n++; /* freed with the plan even if a strdup failed */
+	if (!it->label || !it->dir || !it->ts || !it->info_key || !it->reason)
+		return -ENOMEM;
+	return 0;
+}
+
+static int plan_label(struct repo *r, const char *dir, int keep_last,
+		      int64_t older_than_s, int64_t now, struct repo_plan *p,
+		      size_t *cap)
+{
+	struct repo_label *l = NULL;
+	struct cand *c = NULL;
+	size_t i, n = 0, nok = 0;
+	int rc;
+
+	rc = repo_label_load(r, dir, &l);
+	if (rc == -ENOENT)
+		return 0; /* went away since the listing */
+	if (rc < 0)
+		return rc;
+	c = calloc(l->nts ? l->nts : 1, sizeof(*c));
+	if (!c) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < l->nts; i++) {
+		struct repo_snapshot *s;
+
+		/* An invalid name is a leftover, not a snapshot. */
+		if (!l->ts[i].valid_name)
+			continue;
+		rc = repo_snapshot_load(r, l, &l->ts[i], &s);
+		if (rc < 0)
+			goto out;
+		c[n].i = i;
+		c[n].time = s->mtime;
+		c[n].ok = s->ok;
+		c[n].from_mtime = !s->ji && s->mtime == l->ts[i].info_mtime;
+		c[n].verdict = s->verdict;
+		s->verdict = NULL;
+		repo_snapshot_free(s);
+		n++;
+	}
+	cands_sort(c, n, l);
+	for (i = 0; i < n; i++) {
+		struct cand *x = &c[i];
+
+		rc = 0;
+		if (keep_last >= 0 && x->ok && ++nok > (size_t)keep_last)
+			rc = reason_add(&x->reason,
+					"keep_last %d: complete snapshot #%zu "
+					"from the newest",
+					keep_last, nok);
+		else if (keep_last >= 0 && !x->ok && nok >= (size_t)keep_last)
+			rc = reason_add(&x->reason,
+					"keep_last %d: not complete (%s), "
+					"older than the %d newest complete",
+					keep_last, x->verdict, keep_last);
+		if (rc == 0 && older_than_s >= 0 &&
+		    x->time < now - older_than_s)
+			rc = reason_add(&x->reason,
+					"older than %" PRId64 "s (age %" PRId64
+					"s%s)",
+					older_than_s, now - x->time,
+					x->from_mtime ? ", by the info "
+							"object's mtime: the "
+							"info does not parse"
+						      : "");
+		if (rc < 0)
+			goto out;
+	}
+	/* Report in timestamp order, as the label lists them. */
+	qsort(c, n, sizeof(*c), cand_idx_cmp);
+	for (i = 0; i < n; i++) {
+		if (!c[i].reason)
+			continue;
+		rc = plan_push(p, cap, l, &c[i]);
+		if (rc < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++) {
+		free(c[i].verdict);
+		free(c[i].reason);
+	}
+	free(c);
+	repo_label_free(l);
+	return rc;
+}
+
+struct dir_list {
+	char **v;
+	size_t n, cap;
+};
+
+static int dir_list_cb(const struct repo_label_ref *ref, void *arg)
+{
+	struct dir_list *dl = arg;
+
+	if (dl->n == dl->cap) {
+		size_t cap = dl->cap ? dl->cap * 2 : 16;
+		char **v = realloc(dl->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		dl->v = v;
+		dl->cap = cap;
+	}
+	dl->v[dl->n] = strdup(ref->dir);
+	if (!dl->v[dl->n])
+		return -ENOMEM;
+	dl->n++;
+	return 0;
+}
+
+int repo_retention_plan(struct repo *r, int keep_last, int64_t older_than_s,
+			int64_t now, struct repo_plan **out)
+{
+	struct dir_list dl = {0};
+	struct repo_plan *p = NULL;
+	size_t i, cap = 0;
+	int rc;
+
+	if (keep_last < -1 || older_than_s < -1)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	/* Labels first, so no listing runs inside another's callback. */
+	rc = repo_list_labels(r, dir_list_cb, &dl);
+	if (rc < 0)
+		goto out;
+	for (i = 0; i < dl.n; i++) {
+		rc = plan_label(r, dl.v[i], keep_last, older_than_s, now, p,
+				&cap);
+		if (rc < 0)
+			goto out;
+	}
+out:
+	for (i = 0; i < dl.n; i++)
+		free(dl.v[i]);
+	free(dl.v);
+	if (rc < 0) {
+		repo_plan_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+void repo_plan_free(struct repo_plan *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; i++) {
+		free(p->items[i].label);
+		free(p->items[i].dir);
+		free(p->items[i].ts);
+		free(p->items[i].info_key);
+		free(p->items[i].reason);
+	}
+	free(p->items);
+	free(p);
+}
+
+static void format_utc(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "@%" PRId64, t);
+}
+
+/*
+ * Finish an open_memstream() text: *buf and *blen are only valid after
+ * fclose().
+ */
+static int memstream_done(FILE *f, char **buf, size_t *blen, char **text,
+			  size_t *len)
+{
+	int rc = ferror(f) ? -ENOMEM : 0;
+
+	if (fclose(f) != 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(*buf);
+		return rc;
+	}
+	*text = *buf;
+	*len = *blen;
+	return 0;
+}
+
+int repo_plan_text(const struct repo_plan *p, char **text, size_t *len)
+{
+	char *buf = NULL, when[32];
+	size_t blen = 0, i;
+	FILE *f;
+
+	f = open_memstream(&buf, &blen);
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++) {
+		const struct repo_plan_item *it = &p->items[i];
+
+		format_utc(it->backup_time, when);
+		fprintf(f, "%s/%s  %s  %s\n", it->label, it->ts, when,
+			it->reason);
+	}
+	return memstream_done(f, &buf, &blen, text, len);
+}
+
+/* ---- verifying -------------------------------------------------------- */
+
+#define VERIFY_CHUNK (1u << 20)
+
+struct verify {
+	struct repo *r;
+	struct repo_verify_report *rep;
+	unsigned char *buf; /* VERIFY_CHUNK bytes */
+};
+
+static int problem(struct repo_verify_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int problem(struct repo_verify_report *rep, const char *fmt, ...)
+{
+	char **v, *line = NULL;
+	va_list ap;
+	int rc;
+
+	v = realloc(rep->problems, (rep->nproblems + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	rep->problems = v;
+	va_start(ap, fmt);
+	rc = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -ENOMEM;
+	rep->problems[rep->nproblems++] = line;
+	return 0;
+}
+
+/*
+ * Read @key whole: compare the bytes read with @listed and the content's
+ * MD5 with @want (unless NULL). Findings go into the report.
+ * @return 0; -ENOMEM.
+ */
+static int verify_object(struct verify *v, const char *key, uint64_t listed,
+			 const char *want)
+{
+	struct repo_verify_report *rep = v->rep;
+	char hex[MD5_HEX_LEN + 1];
+	struct md5 *m = NULL;
+	uint64_t off = 0;
+	size_t n;
+	int rc;
+
+	rep->objects++;
+	rc = md5_new(&m);
+	if (rc < 0)
+		return rc;
+	for (;;) {
+		rc = store_read(v->r->st, key, off, v->buf, VERIFY_CHUNK, &n);
+		if (rc < 0)
+			break;
+		md5_update(m, v->buf, n);
+		off += n;
+		/* A short count is the end of the object. */
+		if (n < VERIFY_CHUNK)
+			break;
+	}
+	rep->bytes += off;
+	if (rc == -ENOENT) {
+		rep->missing++;
+		rc = problem(rep, "missing: %s", key);
+		goto out;
+	}
+	if (rc == -ENOMEM)
+		goto out;
+	if (rc < 0) {
+		rep->errors++;
+		rc = problem(rep, "error: %s: read at %" PRIu64 ": %s", key,
+			     off, strerror(-rc));
+		goto out;
+	}
+	md5_final_hex(m, hex);
+	if (off != listed) {
+		rep->size_mismatches++;
+		rc = problem(rep,
+			     "size mismatch: %s: listed %" PRIu64
+			     " bytes, read %" PRIu64,
+			     key, listed, off);
+		if (rc < 0)
+			goto out;
+	}
+	if (want && strcmp(hex, want) != 0) {
+		rep->md5_mismatches++;
+		rc = problem(rep,
+			     "md5 mismatch: %s: content MD5 is %s (%" PRIu64
+			     " bytes), the name says %s",
+			     key, hex, off, want);
+	}
+out:
+	md5_free(m);
+	return rc;
+}
+
+/* The MD5 a key's last component carries, or NULL. */
+static const char *name_md5(const char *key)
+{
+	const char *base = strrchr(key, '/');
+	size_t lnlen;
+
+	base = base ? base + 1 : key;
+	return md5_split_name(base, &lnlen) == 0 ? base + lnlen + 1 : NULL;
+}
+
+/*
+ * Each tablet id falls in a bucket 0..99 (hashed with the salt s / n);
+ * seed s takes the window of @pct buckets starting at (s mod n) * @pct.
+ */
+static bool tablet_sampled(int64_t id, unsigned pct, uint64_t seed)
+{
+	unsigned char b[16];
+	uint64_t nslices, slice, salt, u = (uint64_t)id, bucket, start;
+	int i;
+
+	if (pct >= 100)
+		return true;
+	nslices = (100 + pct - 1) / pct;
+	slice = seed % nslices;
+	salt = seed / nslices;
+	for (i = 0; i < 8; i++) {
+		b[i] = (unsigned char)(salt >> (8 * i));
+		b[8 + i] = (unsigned char)(u >> (8 * i));
+	}
+	bucket = hash_xxh3(b, sizeof(b)) % 100;
+	start = slice * pct;
+	return (bucket + 100 - start) % 100 < pct;
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct extra_scan {
+	struct verify *v;
+	const char **keys; /* the tablet's expected keys, sorted */
+	size_t nkeys;
+	size_t plen;
+	bool listed_only; /* the info lists no files */
+};
+
+static int extra_scan_cb(const struct store_entry *e, void *arg)
+{
+	struct extra_scan *xs = arg;
+	const char *key = e->key;
+
+	/* The BE lists one level and skips names without a '.'. */
+	if (e->is_prefix || !strchr(key + xs->plen, '.'))
+		return 0;
+	if (bsearch(&key, xs->keys, xs->nkeys, sizeof(*xs->keys), str_ptr_cmp))
+		return 0;
+	xs->v->rep->extra++;
+	return problem(xs->v->rep, "extra: %s: %s", key,
+		       xs->listed_only
+			       ? "not a <name>.<md5> file, or a second "
+				 "version of one (the BE would fail on it or "
+				 "restore it)"
+			       : "in the tablet directory, not in the info "
+				 "(the BE would restore it or fail on it)");
+}
+
+static int verify_tablet(struct verify *v, const struct repo_snapshot *s,
+			 const struct jobinfo_table *tbl,
+			 const struct jobinfo_index *idx,
+			 const struct jobinfo_tablet *tab)
+{
+	struct repo_verify_report *rep = v->rep;
+	struct extra_scan xs = {.v = v};
+	struct repo_file *files = NULL;
+	size_t i, n = 0, nexp;
+	char prefix[4096];
+	int rc;
+
+	xs.plen = tablet_prefix(v->r, s, tbl, idx, tab, prefix, sizeof(prefix));
+	if (xs.plen >= sizeof(prefix)) {
+		rep->errors++;
+		return problem(rep, "error: tablet %" PRId64 ": key too long",
+			       tab->id);
+	}
+	rc = repo_tablet_files(v->r, s, tbl, idx, tab, &files, &n);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		rep->errors++;
+		return problem(rep, "error: %s: list: %s", prefix,
+			       strerror(-rc));
+	}
+	/*
+	 * repo_tablet_files() puts the info's files first; objects it adds
+	 * after them are files of the tablet only when the info lists none.
+	 */
+	xs.listed_only = tab->nfiles == 0;
+	nexp = xs.listed_only ? n : tab->nfiles;
+	if (n == 0 && strcmp(s->ji->content, "METADATA_ONLY") != 0) {
+		rep->missing++;
+		rc = problem(rep,
+			     "missing: %s: tablet %" PRId64 " has no files "
+			     "(RESTORE fails on an empty directory)",
+			     prefix, tab->id);
+		goto out;
+	}
+	xs.keys = calloc(nexp ? nexp : 1, sizeof(*xs.keys));
+	if (!xs.keys) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nexp; i++) {
+		const struct repo_file *f = &files[i];
+
+		xs.keys[xs.nkeys++] = f->key;
+		if (f->present) {
+			rc = verify_object(v, f->key, f->size, f->md5);
+		} else {
+			rep->objects++;
+			rep->missing++;
+			rc = problem(rep, "missing: %s", f->key);
+		}
+		if (rc < 0)
+			goto out;
+	}
+	qsort(xs.keys, xs.nkeys, sizeof(*xs.keys), str_ptr_cmp);
+	rc = store_list(v->r->st, prefix, "/", extra_scan_cb, &xs);
+	if (rc < 0 && rc != -ENOMEM) {
+		rep->errors++;
+		rc = problem(rep, "error: %s: list: %s", prefix, strerror(-rc));
+	}
+out:
+	free(xs.keys);
+	repo_files_free(files, n);
+	return rc;
+}
+
+static int verify_tablets(struct verify *v, const struct repo_snapshot *s,
+			  unsigned pct, uint64_t seed)
+{
+	const struct jobinfo *ji = s->ji;
+	size_t a, b, c, d;
+	int rc;
+
+	for (a = 0; a < ji->ntables; a++) {
+		const struct jobinfo_table *tbl = &ji->tables[a];
+
+		for (b = 0; b < tbl->npartitions; b++) {
+			const struct jobinfo_partition *part =
+				&tbl->partitions[b];
+
+			for (c = 0; c < part->nindexes; c++) {
+				const struct jobinfo_index *idx =
+					&part->indexes[c];
+
+				for (d = 0; d < idx->ntablets; d++) {
+					const struct jobinfo_tablet *tab =
+						&idx->tablets[d];
+
+					v->rep->tablets++;
+					if (!tablet_sampled(tab->id, pct, seed))
+						continue;
+					v->rep->tablets_checked++;
+					rc = verify_tablet(v, s, tbl, idx, tab);
+					if (rc < 0)
+						return rc;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+int repo_snapshot_verify(struct repo *r, const struct repo_snapshot *s,
+			 unsigned sample_percent, uint64_t seed,
+			 struct repo_verify_report **out)
+{
+	struct repo_verify_report *rep = NULL;
+	struct verify v = {.r = r};
+	int rc;
+
+	if (sample_percent == 0 || sample_percent > 100)
+		return -EINVAL;
+	rep = calloc(1, sizeof(*rep));
+	v.buf = malloc(VERIFY_CHUNK);
+	if (!rep || !v.buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	v.rep = rep;
+	rep->sample_percent = sample_percent;
+	rep->seed = seed;
+	rep->label = strdup(s->label);
+	rep->ts = strdup(s->ts);
+	if (!rep->label || !rep->ts) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (!s->ok) {
+		rep->invalid++;
+		rc = problem(rep, "snapshot: %s: %s%s", s->info_key, s->verdict,
+			     s->ji ? "" : " (no tablet can be checked)");
+		if (rc < 0)
+			goto out;
+	}
+	rc = verify_object(&v, s->info_key, s->info_size,
+			   name_md5(s->info_key));
+	if (rc < 0)
+		goto out;
+	if (s->meta_key) {
+		rc = verify_object(&v, s->meta_key, s->meta_size,
+				   name_md5(s->meta_key));
+		if (rc < 0)
+			goto out;
+	}
+	if (s->ji)
+		rc = verify_tablets(&v, s, sample_percent, seed);
+out:
+	free(v.buf);
+	if (rc < 0) {
+		repo_verify_report_free(rep);
+		return rc;
+	}
+	*out = rep;
+	return 0;
+}
+
+void repo_verify_report_free(struct repo_verify_report *rep)
+{
+	size_t i;
+
+	if (!rep)
+		return;
+	for (i = 0; i < rep->nproblems; i++)
+		free(rep->problems[i]);
+	free(rep->problems);
+	free(rep->label);
+	free(rep->ts);
+	free(rep);
+}
+
+int repo_verify_text(const struct repo_verify_report *rep, char **text,
+		     size_t *len)
+{
+	char *buf = NULL;
+	size_t blen = 0, i;
+	FILE *f;
+
+	f = open_memstream(&buf, &blen);
+	if (!f)
+		return -ENOMEM;
+	if (rep->nproblems == 0)
+		fprintf(f, "OK\n");
+	else
+		fprintf(f, "FAILED: %zu problem%s\n", rep->nproblems,
+			rep->nproblems == 1 ? "" : "s");
+	fprintf(f, "snapshot: %s/%s\n", rep->label, rep->ts);
+	if (rep->sample_percent >= 100)
+		fprintf(f, "tablets: %zu of %zu (all)\n", rep->tablets_checked,
+			rep->tablets);
+	else
+		fprintf(f,
+			"tablets: %zu of %zu (sample %u%%, seed %" PRIu64 ")\n",
+			rep->tablets_checked, rep->tablets, rep->sample_percent,
+			rep->seed);
+	fprintf(f,
+		"objects: %" PRIu64 " checked, %" PRIu64 " bytes read\n"
+		"missing: %" PRIu64 "\n"
+		"size mismatches: %" PRIu64 "\n"
+		"md5 mismatches: %" PRIu64 "\n"
+		"extra objects: %" PRIu64 "\n"
+		"store errors: %" PRIu64 "\n"
+		"snapshot problems: %" PRIu64 "\n",
+		rep->objects, rep->bytes, rep->missing, rep->size_mismatches,
+		rep->md5_mismatches, rep->extra, rep->errors, rep->invalid);
+	for (i = 0; i < rep->nproblems; i++)
+		fprintf(f, "%s\n", rep->problems[i]);
+	return memstream_done(f, &buf, &blen, text, len);
 }

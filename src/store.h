@@ -18,6 +18,7 @@
 #ifndef SNAPFS_STORE_H
 #define SNAPFS_STORE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -175,6 +176,16 @@ static inline bool store_can(const struct store *st, unsigned caps)
  */
 int store_read_all(struct store *st, const char *key, size_t max, char **buf,
 		   size_t *len);
+
+/** Write an object from a source. @return as ops->put; -EROFS if the
+ * store cannot write. */
+static inline int store_put(struct store *st, const char *key, store_src_fn src,
+			    void *arg, uint64_t size, unsigned flags)
+{
+	if (!store_can(st, STORE_CAP_WRITE))
+		return -EROFS;
+	return st->ops->put(st, key, src, arg, size, flags);
+}
 
 /** Write a buffer as an object. @return as ops->put; -EROFS if read-only. */
 int store_put_buf(struct store *st, const char *key, const void *buf,

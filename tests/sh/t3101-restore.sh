@@ -38,7 +38,7 @@ replicas() {
 	done
 	echo "$n"
 }
-last_job() { ls "$M/jobs" | grep -v restore | sort -n | tail -1; }
+last_job() { ls "$M/jobs" | grep -E "^[0-9]+$" | sort -n | tail -1; }
 # tree_sums DIR: "table/partition/index/file md5" lines, tablet ids left out.
 tree_sums() {
 	(cd "$1" && find . -type f | while read -r f; do

@@ -5,11 +5,14 @@
  * StarRocks, at the repository itself, several, by name), __repo_info,
  * labels, timestamp names, label loading (incomplete, .part leftovers, bad
  * md5 suffixes, several __meta), snapshot verdicts (OK, corrupt, malformed,
- * failed, misnamed, incomplete), meta.json and tablet file lists.
+ * failed, misnamed, incomplete), meta.json and tablet file lists;
+ * snapshot deletion (through a fault-injecting store), retention plans
+ * and verification.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hash.h"
 #include "jobinfo.h"
@@ -148,6 +152,7 @@ struct snap_opts {
 	bool info_bad_md5;	 /* info stored under another md5 */
 	bool info_bad_json;	 /* info is not JSON */
 	bool omit_hdr, omit_dat; /* tablet files left out of the store */
+	long long backup_ms;	 /* backup_time; default BACKUP_MS */
 };
 
 /* Keys relative to the repository root. */
@@ -176,8 +181,9 @@ static char *info_doc(const char *label, const struct snap_opts *o)
 			 "'tablets':{'10015':['10015.hdr.%s',"
 			 "'x_0.dat.%s']}}}}}}},"
 			 "'backup_result':'%s','meta_version':%d}",
-			 o->info_name ? o->info_name : label, BACKUP_MS,
-			 hdr_md5, dat_md5, o->result ? o->result : "succeed",
+			 o->info_name ? o->info_name : label,
+			 o->backup_ms ? o->backup_ms : BACKUP_MS, hdr_md5,
+			 dat_md5, o->result ? o->result : "succeed",
 			 o->meta_version ? o->meta_version : 140),
 		0);
 	for (p = doc; *p; p++) {
@@ -1307,6 +1313,1034 @@ START_TEST(test_tablet_files_absent)
 }
 END_TEST
 
+/* ---- deleting snapshots ------------------------------------------------- */
+
+/*
+ * A store in front of the temp directory's that records every remove and
+ * fails those whose key contains @fail_match: the order of deletion is
+ * observable, and a delete can be cut short where a test wants.
+ */
+#define FAULT_LOG 32
+
+struct fault_store {
+	struct store base; /* first, as store.h asks */
+	struct store *lower;
+	const char *fail_match;
+	int fail_rc;
+	char removed[FAULT_LOG][KEYLEN]; /* removes attempted, in order */
+	size_t nremoved;
+};
+
+static struct fault_store *fault_of(struct store *s)
+{
+	return (struct fault_store *)s;
+}
+
+static int fault_open(const char *url, struct store **out)
+{
+	return -EINVAL; /* made by fault_init() only */
+}
+
+static void fault_close(struct store *s)
+{
+}
+
+static int fault_list(struct store *s, const char *prefix, const char *delim,
+		      store_list_cb cb, void *arg)
+{
+	return store_list(fault_of(s)->lower, prefix, delim, cb, arg);
+}
+
+static int fault_stat(struct store *s, const char *key, struct store_entry *out)
+{
+	return store_stat(fault_of(s)->lower, key, out);
+}
+
+static int fault_read(struct store *s, const char *key, uint64_t off, void *buf,
+		      size_t len, size_t *nread)
+{
+	return store_read(fault_of(s)->lower, key, off, buf, len, nread);
+}
+
+static int fault_put(struct store *s, const char *key, store_src_fn src,
+		     void *arg, uint64_t size, unsigned flags)
+{
+	struct store *lower = fault_of(s)->lower;
+
+	return lower->ops->put(lower, key, src, arg, size, flags);
+}
+
+static int fault_remove(struct store *s, const char *key)
+{
+	struct fault_store *fs = fault_of(s);
+
+	ck_assert_uint_lt(fs->nremoved, FAULT_LOG);
+	snprintf(fs->removed[fs->nremoved++], KEYLEN, "%s", key);
+	if (fs->fail_match && strstr(key, fs->fail_match))
+		return fs->fail_rc;
+	return store_remove(fs->lower, key);
+}
+
+static const struct store_ops fault_ops = {
+	.scheme = "fault",
+	.caps = STORE_CAP_RANGE_READ | STORE_CAP_WRITE,
+	.open = fault_open,
+	.close = fault_close,
+	.list = fault_list,
+	.stat = fault_stat,
+	.read = fault_read,
+	.put = fault_put,
+	.remove = fault_remove,
+};
+
+/* The same without STORE_CAP_WRITE: a read-only store. */
+static const struct store_ops fault_ro_ops = {
+	.scheme = "fault-ro",
+	.caps = STORE_CAP_RANGE_READ,
+	.open = fault_open,
+	.close = fault_close,
+	.list = fault_list,
+	.stat = fault_stat,
+	.read = fault_read,
+};
+
+static struct repo *fault_init(struct fault_store *fs,
+			       const struct store_ops *ops)
+{
+	char err[ERRLEN] = "";
+	struct repo *r = NULL;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->base.ops = ops;
+	fs->base.url = st->url;
+	fs->lower = st;
+	ck_assert_msg(repo_open(&fs->base, NULL, err, sizeof(err), &r) == 0,
+		      "%s", err);
+	ck_assert_str_eq(repo_root(r), REPO);
+	return r;
+}
+
+static int count_cb(const struct store_entry *e, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* Objects stored under @prefix (relative to the temp directory). */
+static size_t count_under(const char *prefix)
+{
+	size_t n = 0;
+
+	ck_assert_int_eq(store_list(st, prefix, NULL, count_cb, &n), 0);
+	return n;
+}
+
+static bool exists(const char *rel_key)
+{
+	struct store_entry e;
+	char key[KEYLEN * 2];
+
+	snprintf(key, sizeof(key), REPO "%s", rel_key);
+	return store_stat(st, key, &e) == 0;
+}
+
+/* One label, one timestamp: everything under the label goes. */
+START_TEST(test_delete_one)
+{
+	struct snap_opts o = {0};
+	struct snap_keys k, k2;
+	char err[ERRLEN] = "", key[KEYLEN];
+	struct repo_label *l, *l2 = NULL;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	make_snapshot(REPO, "snap2", &o, &k2);
+	/* Leftovers go too: in the label dir and in a tablet dir. */
+	put_str(REPO "__ss_snap1/notes.txt", "n");
+	snprintf(key, sizeof(key), REPO "__ss_snap1/" TABLET_DIR "x.part");
+	put_str(key, "p");
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 6);
+	r = open_mode(_i);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_int_eq(
+		repo_snapshot_delete(r, l, &l->ts[0], err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 0);
+	ck_assert_int_eq(repo_label_load(r, "__ss_snap1", &l2), -ENOENT);
+	ck_assert_ptr_null(l2);
+
+	/* The other label and the repository stay. */
+	ck_assert_uint_eq(count_under(REPO "__ss_snap2/"), 4);
+	ck_assert(exists("__repo_info"));
+	l2 = load_label(r, "__ss_snap2");
+	ck_assert_str_eq(l2->status, "OK");
+	repo_label_free(l2);
+
+	/* Again: the info is gone already. */
+	ck_assert_int_eq(
+		repo_snapshot_delete(r, l, &l->ts[0], err, sizeof(err)),
+		-ENOENT);
+	ck_assert_msg(strstr(err, k.info) != NULL, "%s", err);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap2/"), 4);
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+/* Two timestamps share the label's __meta and data. */
+START_TEST(test_delete_two_ts)
+{
+	struct snap_opts o1 = {.ts = "2024-05-01-02-20-30"};
+	struct snap_opts o2 = {.ts = "2024-05-02-02-20-30"};
+	struct snap_keys k1, k2;
+	char err[ERRLEN] = "";
+	struct repo_snapshot *s;
+	struct repo_file *files;
+	struct repo_label *l;
+	struct repo *r;
+	size_t n;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o1, &k1);
+	make_snapshot(REPO, "snap1", &o2, &k2);
+	ck_assert_str_eq(k1.meta, k2.meta);
+	r = open_mode(_i);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_uint_eq(l->nts, 2);
+	ck_assert_int_eq(repo_snapshot_delete(r, l, &l->ts[0], NULL, 0), 0);
+	repo_label_free(l);
+
+	/* Only the first info went. */
+	ck_assert(!exists(k1.info));
+	ck_assert(exists(k2.info));
+	ck_assert(exists(k2.meta));
+	ck_assert(exists(k2.hdr));
+	ck_assert(exists(k2.dat));
+	l = load_label(r, "__ss_snap1");
+	ck_assert_str_eq(l->status, "OK");
+	ck_assert_uint_eq(l->nts, 1);
+	ck_assert_str_eq(l->ts[0].name, o2.ts);
+	s = load_snapshot(r, l, 0);
+	ck_assert_str_eq(s->verdict, "OK");
+	tablet_files_of(r, s, &files, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(files[0].present && files[1].present);
+	repo_files_free(files, n);
+	repo_snapshot_free(s);
+
+	/* The last one takes the label with it. */
+	ck_assert_int_eq(
+		repo_snapshot_delete(r, l, &l->ts[0], err, sizeof(err)), 0);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 0);
+	ck_assert(exists("__repo_info"));
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+/*
+ * The order, made visible: the fault store records the removes and
+ * fails those of data objects. The info must be the first remove, and
+ * after the failure the label must list as INCOMPLETE, never as a
+ * complete snapshot; repo_label_purge() then finishes the job.
+ */
+START_TEST(test_delete_info_first)
+{
+	struct snap_opts o = {0};
+	struct fault_store fs;
+	struct snap_keys k;
+	char err[ERRLEN] = "", want[KEYLEN * 2];
+	struct repo_label *l, *l2;
+	struct repo *r, *r2;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = fault_init(&fs, &fault_ops);
+	fs.fail_match = "/__ss_content/";
+	fs.fail_rc = -EIO;
+	l = load_label(r, "__ss_snap1");
+	ck_assert_int_eq(
+		repo_snapshot_delete(r, l, &l->ts[0], err, sizeof(err)), -EIO);
+	ck_assert_uint_eq(fs.nremoved, 2);
+	snprintf(want, sizeof(want), REPO "%s", k.info);
+	ck_assert_str_eq(fs.removed[0], want);
+	ck_assert_msg(strstr(fs.removed[1], "/__ss_content/") != NULL, "%s",
+		      fs.removed[1]);
+	ck_assert_msg(strstr(err, fs.removed[1]) != NULL, "%s", err);
+	/* Data before the label's own objects: the meta is still there. */
+	ck_assert(!exists(k.info));
+	ck_assert(exists(k.meta));
+	ck_assert(exists(k.hdr));
+	ck_assert(exists(k.dat));
+
+	/* What a reader now sees, through the plain store. */
+	r2 = open_mode(0);
+	l2 = load_label(r2, "__ss_snap1");
+	ck_assert_msg(starts_with(l2->status, "INCOMPLETE"), "%s", l2->status);
+	ck_assert_uint_eq(l2->nts, 0);
+	repo_label_free(l2);
+
+	/* Finishing: the label has no snapshot left, so purge may go. */
+	ck_assert_int_eq(repo_label_purge(r2, "__ss_snap1", err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 0);
+	ck_assert_int_eq(repo_label_purge(r2, "__ss_snap1", err, sizeof(err)),
+			 -ENOENT);
+	repo_close(r2);
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+/* A failing info remove stops everything: nothing else is touched. */
+START_TEST(test_delete_info_fails)
+{
+	struct snap_opts o = {0};
+	struct fault_store fs;
+	struct snap_keys k;
+	char err[ERRLEN] = "";
+	struct repo_label *l;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = fault_init(&fs, &fault_ops);
+	fs.fail_match = "__info_";
+	fs.fail_rc = -EACCES;
+	l = load_label(r, "__ss_snap1");
+	ck_assert_int_eq(
+		repo_snapshot_delete(r, l, &l->ts[0], err, sizeof(err)),
+		-EACCES);
+	ck_assert_uint_eq(fs.nremoved, 1);
+	ck_assert_msg(strstr(err, k.info) != NULL, "%s", err);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 4);
+	repo_label_free(l);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_str_eq(l->status, "OK");
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_delete_read_only)
+{
+	struct snap_opts o = {0};
+	struct fault_store fs;
+	struct snap_keys k;
+	char err[ERRLEN] = "";
+	struct repo_label *l;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = fault_init(&fs, &fault_ro_ops);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_int_eq(
+		repo_snapshot_delete(r, l, &l->ts[0], err, sizeof(err)),
+		-EROFS);
+	ck_assert_msg(strstr(err, "read-only") != NULL, "%s", err);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_snap1", NULL, 0), -EROFS);
+	ck_assert_uint_eq(fs.nremoved, 0);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 4);
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+/* A timestamp of another label, and directories that are no labels. */
+START_TEST(test_delete_bad_args)
+{
+	struct snap_opts o = {0};
+	struct snap_keys k;
+	char err[ERRLEN] = "";
+	struct repo_label *l1, *l2;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	make_snapshot(REPO, "snap2", &o, &k);
+	r = open_mode(0);
+	l1 = load_label(r, "__ss_snap1");
+	l2 = load_label(r, "__ss_snap2");
+	ck_assert_int_eq(
+		repo_snapshot_delete(r, l1, &l2->ts[0], err, sizeof(err)),
+		-EINVAL);
+	ck_assert_msg(strstr(err, "not an info object") != NULL, "%s", err);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 4);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap2/"), 4);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_content", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(repo_label_purge(r, "snap1", NULL, 0), -EINVAL);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_", NULL, 0), -EINVAL);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_a/b", NULL, 0), -EINVAL);
+	/* A label holding a snapshot is not purged. */
+	ck_assert_int_eq(repo_label_purge(r, "__ss_snap1", err, sizeof(err)),
+			 -ENOTEMPTY);
+	ck_assert_msg(strstr(err, "__info_") != NULL, "%s", err);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 4);
+	repo_label_free(l1);
+	repo_label_free(l2);
+	repo_close(r);
+}
+END_TEST
+
+/* A .part leftover of an info keeps the data; purge removes it all. */
+START_TEST(test_delete_part_leftover)
+{
+	struct snap_opts o = {0};
+	struct snap_keys k;
+	char key[KEYLEN];
+	struct repo_label *l;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	snprintf(key, sizeof(key), REPO "__ss_snap1/__info_" TS ".part");
+	put_str(key, "{");
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_uint_eq(l->nts, 2);
+	ck_assert(l->ts[0].valid_name);
+	ck_assert_int_eq(repo_snapshot_delete(r, l, &l->ts[0], NULL, 0), 0);
+	repo_label_free(l);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 4);
+	l = load_label(r, "__ss_snap1");
+	ck_assert_msg(starts_with(l->status, "INVALID"), "%s", l->status);
+	repo_label_free(l);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_snap1", NULL, 0), 0);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 0);
+	repo_close(r);
+}
+END_TEST
+
+/* ---- retention ---------------------------------------------------------- */
+
+#define DAY   86400LL
+#define T0    (BACKUP_MS / 1000) /* 2024-05-01T02:20:30Z */
+#define T_NOW (T0 + 4 * DAY)
+
+static void set_mtime(const char *rel_key, long long t)
+{
+	struct timespec ts[2] = {{.tv_sec = t}, {.tv_sec = t}};
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s/" REPO "%s", tmpdir, rel_key);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/*
+ * Five snapshots: label a with three timestamps a day apart, b whose info
+ * doesn't parse (so its age is its mtime, set a day before a's first), c
+ * a day after a's last; and d, a label with no info at all.
+ */
+static struct repo *make_five(void)
+{
+	struct snap_opts o = {0};
+	struct snap_keys k;
+
+	make_repo_info(REPO, "x");
+	o.ts = "2024-05-01-02-20-30";
+	o.backup_ms = T0 * 1000;
+	make_snapshot(REPO, "a", &o, &k);
+	o.ts = "2024-05-02-02-20-30";
+	o.backup_ms = (T0 + DAY) * 1000;
+	make_snapshot(REPO, "a", &o, &k);
+	o.ts = "2024-05-03-02-20-30";
+	o.backup_ms = (T0 + 2 * DAY) * 1000;
+	make_snapshot(REPO, "a", &o, &k);
+	o.ts = "2024-04-30-02-20-30";
+	o.info_bad_json = true;
+	make_snapshot(REPO, "b", &o, &k);
+	set_mtime(k.info, T0 - DAY);
+	o.info_bad_json = false;
+	o.ts = "2024-05-04-02-20-30";
+	o.backup_ms = (T0 + 3 * DAY) * 1000;
+	make_snapshot(REPO, "c", &o, &k);
+	put_str(REPO "__ss_d/" TABLET_DIR "10015.hdr.part", "unfinished");
+	return open_mode(0);
+}
+
+/* The dry-run text of a plan, checked for shape; caller frees. */
+static char *plan_of(struct repo *r, int keep_last, long long older_than_s,
+		     size_t *n)
+{
+	struct repo_plan *p = NULL;
+	char *text = NULL;
+	size_t len = 1, i, lines = 0;
+
+	ck_assert_int_eq(
+		repo_retention_plan(r, keep_last, older_than_s, T_NOW, &p), 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(repo_plan_text(p, &text, &len), 0);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(strlen(text), len);
+	for (i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	ck_assert_uint_eq(lines, p->n);
+	for (i = 0; i < p->n; i++) {
+		ck_assert(starts_with(p->items[i].info_key, REPO "__ss_"));
+		ck_assert_str_eq(p->items[i].dir + 5, p->items[i].label);
+		ck_assert_ptr_null(strchr(p->items[i].reason, '\n'));
+	}
+	*n = p->n;
+	repo_plan_free(p);
+	return text;
+}
+
+START_TEST(test_retention_keep_last)
+{
+	struct repo *r = make_five();
+	char *text;
+	size_t n;
+
+	text = plan_of(r, 1, -1, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(text,
+			 "a/2024-05-01-02-20-30  2024-05-01T02:20:30Z  "
+			 "keep_last 1: complete snapshot #3 from the newest\n"
+			 "a/2024-05-02-02-20-30  2024-05-02T02:20:30Z  "
+			 "keep_last 1: complete snapshot #2 from the newest\n");
+	free(text);
+
+	/* keep_last 0 takes every snapshot, broken b too, but not d. */
+	text = plan_of(r, 0, -1, &n);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_msg(strstr(text, "\nb/2024-04-30-02-20-30  "
+				   "2024-04-30T02:20:30Z  keep_last 0: not "
+				   "complete (INVALID: ") != NULL,
+		      "%s", text);
+	ck_assert_msg(strstr(text,
+			     "\nc/2024-05-04-02-20-30  "
+			     "2024-05-04T02:20:30Z  keep_last 0: "
+			     "complete snapshot #1 from the newest\n") != NULL,
+		      "%s", text);
+	ck_assert_ptr_null(strstr(text, "d/"));
+	free(text);
+
+	/* No policy, nothing to delete. */
+	text = plan_of(r, -1, -1, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(text, "");
+	free(text);
+	text = plan_of(r, 3, -1, &n);
+	ck_assert_uint_eq(n, 0);
+	free(text);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_retention_older_than)
+{
+	struct repo *r = make_five();
+	char *text;
+	size_t n;
+
+	/* Cut at T0 + 1.5 days. */
+	text = plan_of(r, -1, 60 * 60 * 60, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(text, "a/2024-05-01-02-20-30  2024-05-01T02:20:30Z  "
+			       "older than 216000s (age 345600s)\n"
+			       "a/2024-05-02-02-20-30  2024-05-02T02:20:30Z  "
+			       "older than 216000s (age 259200s)\n"
+			       "b/2024-04-30-02-20-30  2024-04-30T02:20:30Z  "
+			       "older than 216000s (age 432000s, by the info "
+			       "object's mtime: the info does not parse)\n");
+	free(text);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_retention_both)
+{
+	struct repo_label *l;
+	struct repo_plan *p = NULL;
+	struct repo *r = make_five();
+	char *text;
+	size_t n, i, j;
+
+	/* keep_last 2 takes a's first; older than 3.5 days takes it and b. */
+	text = plan_of(r, 2, 84 * 60 * 60, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(text,
+			 "a/2024-05-01-02-20-30  2024-05-01T02:20:30Z  "
+			 "keep_last 2: complete snapshot #3 from the newest; "
+			 "older than 302400s (age 345600s)\n"
+			 "b/2024-04-30-02-20-30  2024-04-30T02:20:30Z  "
+			 "older than 302400s (age 432000s, by the info "
+			 "object's mtime: the info does not parse)\n");
+	free(text);
+	ck_assert_int_eq(repo_retention_plan(r, -2, -1, T_NOW, &p), -EINVAL);
+	ck_assert_int_eq(repo_retention_plan(r, -1, -5, T_NOW, &p), -EINVAL);
+	ck_assert_ptr_null(p);
+
+	/* Applying a plan, as its caller does. */
+	ck_assert_int_eq(repo_retention_plan(r, 1, -1, T_NOW, &p), 0);
+	ck_assert_uint_eq(p->n, 2);
+	for (i = 0; i < p->n; i++) {
+		l = load_label(r, p->items[i].dir);
+		for (j = 0; j < l->nts; j++)
+			if (strcmp(l->ts[j].info_key, p->items[i].info_key) ==
+			    0)
+				break;
+		ck_assert_uint_lt(j, l->nts);
+		ck_assert_int_eq(repo_snapshot_delete(r, l, &l->ts[j], NULL, 0),
+				 0);
+		repo_label_free(l);
+	}
+	repo_plan_free(p);
+	l = load_label(r, "__ss_a");
+	ck_assert_uint_eq(l->nts, 1);
+	ck_assert_str_eq(l->ts[0].name, "2024-05-03-02-20-30");
+	ck_assert_str_eq(l->status, "OK");
+	repo_label_free(l);
+	text = plan_of(r, 1, -1, &n);
+	ck_assert_uint_eq(n, 0);
+	free(text);
+	repo_close(r);
+}
+END_TEST
+
+/* A broken snapshot newer than the kept ones stays for a human. */
+START_TEST(test_retention_broken_newest)
+{
+	struct snap_opts o = {0};
+	struct snap_keys k;
+	struct repo *r;
+	char *text;
+	size_t n;
+
+	make_repo_info(REPO, "x");
+	o.ts = "2024-04-30-02-20-30";
+	o.backup_ms = (T0 - DAY) * 1000;
+	o.result = "failed";
+	make_snapshot(REPO, "e", &o, &k);
+	o.ts = "2024-05-01-02-20-30";
+	o.backup_ms = T0 * 1000;
+	o.result = NULL;
+	make_snapshot(REPO, "e", &o, &k);
+	o.ts = "2024-05-02-02-20-30";
+	o.backup_ms = (T0 + DAY) * 1000;
+	o.result = "failed";
+	make_snapshot(REPO, "e", &o, &k);
+	r = open_mode(0);
+	text = plan_of(r, 1, -1, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(text, "e/2024-04-30-02-20-30  2024-04-30T02:20:30Z  "
+			       "keep_last 1: not complete (FAILED: "
+			       "backup_result is \"failed\"), older than the "
+			       "1 newest complete\n");
+	free(text);
+	repo_close(r);
+}
+END_TEST
+
+/* ---- verifying ---------------------------------------------------------- */
+
+static struct repo_verify_report *verify_of(struct repo *r,
+					    const struct repo_snapshot *s,
+					    unsigned pct, uint64_t seed,
+					    char **text)
+{
+	struct repo_verify_report *rep = NULL;
+	size_t len = 0, i;
+
+	ck_assert_int_eq(repo_snapshot_verify(r, s, pct, seed, &rep), 0);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_int_eq(repo_verify_text(rep, text, &len), 0);
+	ck_assert_uint_eq(strlen(*text), len);
+	ck_assert_uint_eq(rep->nproblems, rep->missing + rep->size_mismatches +
+						  rep->md5_mismatches +
+						  rep->extra + rep->errors +
+						  rep->invalid);
+	for (i = 0; i < rep->nproblems; i++) {
+		ck_assert_ptr_null(strchr(rep->problems[i], '\n'));
+		ck_assert_msg(strstr(*text, rep->problems[i]) != NULL, "%s",
+			      *text);
+	}
+	return rep;
+}
+
+START_TEST(test_verify_ok)
+{
+	struct snap_opts o = {0};
+	struct repo_verify_report *rep;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	char *text;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->nproblems, 0);
+	ck_assert_uint_eq(rep->objects, 4);
+	ck_assert_uint_eq(rep->bytes, k.info_len + k.meta_len +
+					      strlen(hdr_data) +
+					      strlen(dat_data));
+	ck_assert_uint_eq(rep->tablets, 1);
+	ck_assert_uint_eq(rep->tablets_checked, 1);
+	ck_assert_msg(starts_with(text, "OK\nsnapshot: snap1/" TS "\n"
+					"tablets: 1 of 1 (all)\n"),
+		      "%s", text);
+	ck_assert_msg(strstr(text, "md5 mismatches: 0\n") != NULL, "%s", text);
+	free(text);
+	repo_verify_report_free(rep);
+	repo_verify_report_free(NULL);
+	ck_assert_int_eq(repo_snapshot_verify(r, s, 0, 0, &rep), -EINVAL);
+	ck_assert_int_eq(repo_snapshot_verify(r, s, 101, 0, &rep), -EINVAL);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* Put @data at the repository-relative @rel_key, replacing it. */
+static void replace(const char *rel_key, const void *data, size_t len)
+{
+	char key[KEYLEN * 2];
+
+	snprintf(key, sizeof(key), REPO "%s", rel_key);
+	put(key, data, len);
+}
+
+START_TEST(test_verify_flipped_byte)
+{
+	struct snap_opts o = {0};
+	struct repo_verify_report *rep;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	char buf[sizeof(dat_data)], *text;
+	struct repo *r;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	memcpy(buf, dat_data, sizeof(buf));
+	buf[7] ^= 0x01;
+	replace(k.dat, buf, strlen(dat_data));
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->nproblems, 1);
+	ck_assert_uint_eq(rep->md5_mismatches, 1);
+	ck_assert_uint_eq(rep->size_mismatches, 0);
+	ck_assert_uint_eq(rep->objects, 4);
+	ck_assert_msg(starts_with(text, "FAILED: 1 problem\n"), "%s", text);
+	ck_assert_msg(strstr(rep->problems[0], k.dat) != NULL, "%s",
+		      rep->problems[0]);
+	ck_assert(starts_with(rep->problems[0], "md5 mismatch: "));
+	free(text);
+	repo_verify_report_free(rep);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+START_TEST(test_verify_missing)
+{
+	struct snap_opts o = {.omit_hdr = true};
+	struct repo_verify_report *rep;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	char *text;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->nproblems, 1);
+	ck_assert_uint_eq(rep->missing, 1);
+	ck_assert_uint_eq(rep->objects, 4);
+	ck_assert(starts_with(rep->problems[0], "missing: "));
+	ck_assert_msg(strstr(rep->problems[0], k.hdr) != NULL, "%s",
+		      rep->problems[0]);
+	ck_assert_msg(starts_with(text, "FAILED: 1 problem\n"), "%s", text);
+	free(text);
+	repo_verify_report_free(rep);
+
+	/* The meta vanishing after the snapshot was loaded. */
+	ck_assert_int_eq(store_remove(rst ? rst : st, s->meta_key), 0);
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->missing, 2);
+	ck_assert_msg(starts_with(text, "FAILED: 2 problems\n"), "%s", text);
+	free(text);
+	repo_verify_report_free(rep);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+START_TEST(test_verify_truncated)
+{
+	struct snap_opts o = {0};
+	struct repo_verify_report *rep;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	char *text;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	/* Truncated before the tablet is listed: the content is wrong. */
+	replace(k.dat, dat_data, 5);
+	/* Truncated after the label was listed: the size is wrong too. */
+	replace(k.meta, "\0\0\0", 3);
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->nproblems, 3);
+	ck_assert_uint_eq(rep->md5_mismatches, 2);
+	ck_assert_uint_eq(rep->size_mismatches, 1);
+	ck_assert_msg(strstr(text, "size mismatch: " REPO) != NULL, "%s", text);
+	ck_assert_msg(strstr(text, " bytes, read 3\n") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "(5 bytes)") != NULL, "%s", text);
+	ck_assert_msg(starts_with(text, "FAILED: 3 problems\n"), "%s", text);
+	free(text);
+	repo_verify_report_free(rep);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+START_TEST(test_verify_extra)
+{
+	struct snap_opts o = {0};
+	struct repo_verify_report *rep;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	char dir[KEYLEN], key[KEYLEN], *text;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	snprintf(dir, sizeof(dir), REPO "__ss_snap1/" TABLET_DIR);
+	put_named(dir, "x_1.dat", "e", 1, NULL, key);	  /* not in the info */
+	put_named(dir, "x_0.dat", "older", 5, NULL, key); /* 2nd version */
+	snprintf(key, sizeof(key), "%s10015.hdr.part", dir);
+	put_str(key, "leftover");
+	/* Ignored, as the BE does: no '.', and a sub-prefix. */
+	snprintf(key, sizeof(key), "%s__starrocks_snapshot_manifest", dir);
+	put_str(key, "10015.hdr\n");
+	snprintf(key, sizeof(key), "%ssub/y.dat", dir);
+	put_str(key, "below");
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap1");
+	s = load_snapshot(r, l, 0);
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->extra, 3);
+	ck_assert_uint_eq(rep->nproblems, 3);
+	ck_assert_uint_eq(rep->objects, 4);
+	ck_assert_msg(strstr(text, "x_1.dat.") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "10015.hdr.part") != NULL, "%s", text);
+	ck_assert_ptr_null(strstr(text, "manifest"));
+	ck_assert_ptr_null(strstr(text, "sub/"));
+	ck_assert_msg(strstr(text, "extra objects: 3\n") != NULL, "%s", text);
+	free(text);
+	repo_verify_report_free(rep);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* A snapshot whose info doesn't parse: no tablet can be checked. */
+START_TEST(test_verify_invalid)
+{
+	struct snap_opts o = {.info_bad_json = true};
+	struct repo_verify_report *rep;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	char *text;
+
+	s = snapshot_with(&o, &r, &l, &k);
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->invalid, 1);
+	ck_assert_uint_eq(rep->nproblems, 1);
+	ck_assert_uint_eq(rep->objects, 2);
+	ck_assert_uint_eq(rep->tablets, 0);
+	ck_assert(starts_with(rep->problems[0], "snapshot: "));
+	ck_assert_msg(strstr(rep->problems[0], "INVALID") != NULL, "%s",
+		      rep->problems[0]);
+	free(text);
+	repo_verify_report_free(rep);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+#define NTAB 8
+
+/*
+ * Label "multi": NTAB tablets 20000.., one file each, whose names carry
+ * the wrong md5 when @corrupt (so every checked tablet is one problem
+ * naming it). With @empty_lists the info lists no files (as StarRocks
+ * writes) and tablet 20000's directory is left empty.
+ */
+static struct repo_snapshot *make_multi(bool corrupt, bool empty_lists,
+					struct repo **rp,
+					struct repo_label **lp)
+{
+	static const char meta_json[] = "{\"tables\":[\"t1\"]}";
+	char dir[KEYLEN], key[KEYLEN], base[32], data[64];
+	char hex[MD5_HEX_LEN + 1], tablets[NTAB * 80] = "", *doc, *framed, *p;
+	size_t flen, used = 0;
+	int i;
+
+	make_repo_info(REPO, "x");
+	for (i = 0; i < NTAB; i++) {
+		snprintf(dir, sizeof(dir),
+			 REPO "__ss_multi/__ss_content/__db_10004/__tbl_10013/"
+			      "__part_10012/__idx_10014/__%d/",
+			 20000 + i);
+		snprintf(data, sizeof(data), "tablet %d", 20000 + i);
+		snprintf(base, sizeof(base), "%d.hdr", 20000 + i);
+		if (!(empty_lists && i == 0))
+			put_named(dir, base, data, strlen(data),
+				  corrupt ? "other" : NULL, key);
+		md5_of(corrupt ? "other" : data,
+		       strlen(corrupt ? "other" : data), hex);
+		if (empty_lists)
+			used += (size_t)snprintf(
+				tablets + used, sizeof(tablets) - used,
+				"%s'%d':[]", i ? "," : "", 20000 + i);
+		else
+			used += (size_t)snprintf(
+				tablets + used, sizeof(tablets) - used,
+				"%s'%d':['%d.hdr.%s']", i ? "," : "", 20000 + i,
+				20000 + i, hex);
+	}
+	ck_assert_int_ge(
+		asprintf(&doc,
+			 "{'name':'multi','database':'db1','id':10004,"
+			 "'backup_time':%lld,'backup_objects':{'t1':{"
+			 "'id':10013,'partitions':{'p1':{'id':10012,"
+			 "'version':3,'indexes':{'t1':{'id':10014,"
+			 "'schema_hash':1,'tablets':{%s}}}}}}},"
+			 "'backup_result':'succeed','meta_version':140}",
+			 BACKUP_MS, tablets),
+		0);
+	for (p = doc; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	put_named(REPO "__ss_multi/", "__info_" TS, doc, strlen(doc), NULL,
+		  key);
+	free(doc);
+	ck_assert_int_eq(
+		meta_frame(meta_json, strlen(meta_json), &framed, &flen), 0);
+	put_named(REPO "__ss_multi/", "__meta", framed, flen, NULL, key);
+	free(framed);
+	*rp = open_mode(0);
+	*lp = load_label(*rp, "__ss_multi");
+	return load_snapshot(*rp, *lp, 0);
+}
+
+/* Which tablets a report names, as a bit mask. */
+static unsigned tablets_named(const struct repo_verify_report *rep)
+{
+	char needle[32];
+	unsigned mask = 0;
+	size_t i;
+	int t;
+
+	for (i = 0; i < rep->nproblems; i++)
+		for (t = 0; t < NTAB; t++) {
+			snprintf(needle, sizeof(needle), "/__%d/", 20000 + t);
+			if (strstr(rep->problems[i], needle))
+				mask |= 1u << t;
+		}
+	return mask;
+}
+
+/* Verify a slice; returns the tablets it named, after checking counts. */
+static unsigned slice(struct repo *r, const struct repo_snapshot *s,
+		      unsigned pct, uint64_t seed)
+{
+	struct repo_verify_report *rep;
+	unsigned mask;
+	char *text, want[64];
+
+	rep = verify_of(r, s, pct, seed, &text);
+	mask = tablets_named(rep);
+	ck_assert_uint_eq(rep->tablets, NTAB);
+	ck_assert_uint_eq(rep->md5_mismatches, rep->tablets_checked);
+	ck_assert_uint_eq((unsigned)__builtin_popcount(mask),
+			  rep->tablets_checked);
+	ck_assert_uint_eq(rep->objects, 2 + rep->tablets_checked);
+	if (pct < 100) {
+		snprintf(want, sizeof(want), "(sample %u%%, seed %llu)\n", pct,
+			 (unsigned long long)seed);
+		ck_assert_msg(strstr(text, want) != NULL, "%s", text);
+	}
+	free(text);
+	repo_verify_report_free(rep);
+	return mask;
+}
+
+START_TEST(test_verify_sample)
+{
+	const unsigned all = (1u << NTAB) - 1;
+	unsigned m0, m1, m2, m3, m, i;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct repo *r;
+
+	s = make_multi(true, false, &r, &l);
+	ck_assert_str_eq(s->verdict, "OK");
+	ck_assert_uint_eq(slice(r, s, 100, 0), all);
+	ck_assert_uint_eq(slice(r, s, 100, 12345), all);
+
+	/* Seeds 0 and 1 at 50%: two different halves covering it all. */
+	m0 = slice(r, s, 50, 0);
+	m1 = slice(r, s, 50, 1);
+	ck_assert_uint_ne(m0, 0);
+	ck_assert_uint_ne(m1, 0);
+	ck_assert_uint_eq(m0 & m1, 0);
+	ck_assert_uint_eq(m0 | m1, all);
+	/* Deterministic: the same seed, the same slice. */
+	ck_assert_uint_eq(slice(r, s, 50, 0), m0);
+	/* Seeds 2 and 3 cover everything again, grouped otherwise. */
+	m2 = slice(r, s, 50, 2);
+	m3 = slice(r, s, 50, 3);
+	ck_assert_uint_eq(m2 & m3, 0);
+	ck_assert_uint_eq(m2 | m3, all);
+	ck_assert_uint_ne(m2, m0);
+	/* 30%: n = 4 slices; seeds 0..3 cover it all. */
+	for (m = 0, i = 0; i < 4; i++)
+		m |= slice(r, s, 30, i);
+	ck_assert_uint_eq(m, all);
+	/* 1%: 100 slices. */
+	for (m = 0, i = 0; i < 100; i++)
+		m |= slice(r, s, 1, i);
+	ck_assert_uint_eq(m, all);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* Empty file lists (StarRocks): the directory is the file list. */
+START_TEST(test_verify_listed_only)
+{
+	struct repo_verify_report *rep;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	char dir[KEYLEN], key[KEYLEN * 2], *text;
+	struct repo *r;
+
+	s = make_multi(false, true, &r, &l);
+	ck_assert_str_eq(s->verdict, "OK");
+	/* Two versions of one name, and a leftover. */
+	snprintf(dir, sizeof(dir),
+		 REPO "__ss_multi/__ss_content/__db_10004/__tbl_10013/"
+		      "__part_10012/__idx_10014/__20001/");
+	put_named(dir, "20001.hdr", "zzz older", 9, NULL, key);
+	snprintf(key, sizeof(key), "%s20001.hdr.part", dir);
+	put_str(key, "p");
+	rep = verify_of(r, s, 100, 0, &text);
+	/* 20000's directory is empty: RESTORE would fail on it. */
+	ck_assert_uint_eq(rep->missing, 1);
+	ck_assert_msg(strstr(text, "/__20000/: tablet 20000 has no files") !=
+			      NULL,
+		      "%s", text);
+	ck_assert_uint_eq(rep->extra, 2);
+	ck_assert_uint_eq(rep->md5_mismatches, 0);
+	ck_assert_uint_eq(rep->objects, 2 + NTAB - 1);
+	ck_assert_uint_eq(rep->nproblems, 3);
+	free(text);
+	repo_verify_report_free(rep);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
 static Suite *repo_suite(void)
 {
 	Suite *s = suite_create("repo");
@@ -1365,6 +2399,37 @@ static Suite *repo_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_tablet_files, 0, 2);
 	tcase_add_test(tc, test_tablet_files_absent);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("delete");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_delete_one, 0, 2);
+	tcase_add_loop_test(tc, test_delete_two_ts, 0, 2);
+	tcase_add_test(tc, test_delete_info_first);
+	tcase_add_test(tc, test_delete_info_fails);
+	tcase_add_test(tc, test_delete_read_only);
+	tcase_add_test(tc, test_delete_bad_args);
+	tcase_add_test(tc, test_delete_part_leftover);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("retention");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_retention_keep_last);
+	tcase_add_test(tc, test_retention_older_than);
+	tcase_add_test(tc, test_retention_both);
+	tcase_add_test(tc, test_retention_broken_newest);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("verify");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_verify_ok);
+	tcase_add_test(tc, test_verify_flipped_byte);
+	tcase_add_test(tc, test_verify_missing);
+	tcase_add_test(tc, test_verify_truncated);
+	tcase_add_test(tc, test_verify_extra);
+	tcase_add_test(tc, test_verify_invalid);
+	tcase_add_test(tc, test_verify_sample);
+	tcase_add_test(tc, test_verify_listed_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
