@@ -420,6 +420,11 @@ static void op_erofs_name(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, EROFS);
 }
 
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, -snapfs_rmdir(fs_of(req), parent, name));
+}
+
 static void op_erofs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 			   mode_t mode, dev_t rdev)
 {
@@ -501,7 +506,7 @@ static const struct fuse_lowlevel_ops snapfs_ops = {
 	.mkdir = op_mkdir,
 	.mknod = op_erofs_mknod,
 	.unlink = op_erofs_name,
-	.rmdir = op_erofs_name,
+	.rmdir = op_rmdir,
 	.symlink = op_erofs_symlink,
 	.rename = op_erofs_rename,
 	.link = op_erofs_link,

@@ -70,6 +70,7 @@ enum dyn_kind {
 	DYN_STATUS_JSON,
 	DYN_SHOW_RESTORE,
 	DYN_SHOW_BACKUP,
+	DYN_LAST_REPORT,
 };
 
 /* A snapshot timestamp directory's lazily loaded state. */
@@ -129,6 +130,7 @@ struct snapfs {
 	struct cluster *cl;	/* read-only after snapfs_new */
 	struct jobs *jobs;	/* read-only after snapfs_new */
 	char last_error[1024];	/* under lock */
+	char *last_report;	/* under lock; NULL if none yet */
 	pthread_cond_t written; /* with lock: a new file was named */
 };
 
@@ -658,7 +660,12 @@ static int fill_control(struct snapfs *fs, struct node *dir,
 		       fs->mounted_at) ||
 	    !proto_sub(pl, "cancel", N_CTL, JOBS_CONTROL_CANCEL,
 		       fs->mounted_at) ||
-	    !proto_sub(pl, "last_error", N_DYN, DYN_LAST_ERROR, fs->mounted_at))
+	    !proto_sub(pl, "last_error", N_DYN, DYN_LAST_ERROR,
+		       fs->mounted_at) ||
+	    !proto_sub(pl, "snapshots", N_CTL, JOBS_CONTROL_SNAPSHOTS,
+		       fs->mounted_at) ||
+	    !proto_sub(pl, "last_report", N_DYN, DYN_LAST_REPORT,
+		       fs->mounted_at))
 		return -ENOMEM;
 	return 0;
 }
@@ -1329,6 +1336,14 @@ static int dyn_text(struct snapfs *fs, struct node *n, char **text, size_t *len)
 		return jobs_show(fs->jobs, JOB_KIND_RESTORE, text, len);
 	case DYN_SHOW_BACKUP:
 		return jobs_show(fs->jobs, JOB_KIND_BACKUP, text, len);
+	case DYN_LAST_REPORT:
+		pthread_mutex_lock(&fs->lock);
+		*text = strdup(fs->last_report ? fs->last_report : "");
+		pthread_mutex_unlock(&fs->lock);
+		if (!*text)
+			return -ENOMEM;
+		*len = strlen(*text);
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -1521,6 +1536,7 @@ void snapfs_free(struct snapfs *fs)
 	store_close(fs->st);
 	pthread_mutex_destroy(&fs->lock);
 	pthread_cond_destroy(&fs->written);
+	free(fs->last_report);
 	free(fs->url);
 	free(fs->mountpoint);
 	free(fs);
@@ -1915,8 +1931,24 @@ static int ctl_submit(struct snapfs *fs, struct snapfs_file *f, bool final)
 		return 0;
 	}
 	err[0] = '\0';
-	rc = jobs_submit(fs->jobs, (enum jobs_control)f->node->sub, f->wbuf,
-			 f->wlen, err, sizeof(err), &id);
+	if (f->node->sub == JOBS_CONTROL_SNAPSHOTS) {
+		char *report = NULL;
+
+		rc = jobs_manage(fs->jobs, f->wbuf, f->wlen, err, sizeof(err),
+				 &report);
+		if (rc == -EINVAL && !final && !report &&
+		    strstr(err, "end of input"))
+			rc = -EAGAIN;
+		if (report) {
+			pthread_mutex_lock(&fs->lock);
+			free(fs->last_report);
+			fs->last_report = report;
+			pthread_mutex_unlock(&fs->lock);
+		}
+	} else {
+		rc = jobs_submit(fs->jobs, (enum jobs_control)f->node->sub,
+				 f->wbuf, f->wlen, err, sizeof(err), &id);
+	}
 	if (rc == -EAGAIN && !final)
 		return rc; /* keep the text: the statement goes on */
 	if (rc == -EAGAIN)
@@ -2010,6 +2042,39 @@ static int tablet_names(struct node *tab, const char *names[4],
 		names[i] = n->name;
 	}
 	return 0;
+}
+
+int snapfs_rmdir(struct snapfs *fs, uint64_t parent, const char *name)
+{
+	struct node *dir = node_get(fs, parent), *n;
+	char err[512] = "";
+	int rc;
+
+	if (!dir)
+		return -ENOENT;
+	if (!fs->jobs || dir->kind != N_LABEL)
+		return -EROFS;
+	rc = fill(fs, dir);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&fs->lock);
+	n = kid_find(dir, name);
+	pthread_mutex_unlock(&fs->lock);
+	if (!n)
+		return -ENOENT;
+	if (n->kind != N_TS)
+		return n->is_dir ? -EROFS : -ENOTDIR;
+	rc = jobs_drop_snapshot(fs->jobs, dir->key + strlen("__ss_"), name, err,
+				sizeof(err));
+	pthread_mutex_lock(&fs->lock);
+	if (rc < 0)
+		snprintf(fs->last_error, sizeof(fs->last_error),
+			 "rmdir snapshots/%s/%s: %s", dir->name, name,
+			 err[0] ? err : strerror(-rc));
+	else
+		fs->last_error[0] = '\0';
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
 }
 
 int snapfs_mkdir(struct snapfs *fs, uint64_t parent, const char *name,

@@ -114,6 +114,13 @@ int snapfs_write(struct snapfs *fs, struct snapfs_file *f, const char *buf,
 int snapfs_flush(struct snapfs *fs, struct snapfs_file *f);
 
 /**
+ * Remove snapshots/<label>/<ts>: deletes that snapshot from the
+ * repository (info object first). control/last_error says why on failure.
+ * @return 0; -ENOENT; -EBUSY a job uses it; -EROFS anywhere else.
+ */
+int snapfs_rmdir(struct snapfs *fs, uint64_t parent, const char *name);
+
+/**
  * Make a directory in cluster/: a database, table, partition, index, or
  * a tablet (named by its id, a number). The catalog assigns the others'
  * ids.

@@ -565,6 +565,22 @@ static bool at_end(const char *text, size_t len, unsigned line, unsigned col)
 	return l == line && c == col;
 }
 
+/* The control file that takes statements of @k. */
+static const char *control_for(enum spec_kind k)
+{
+	switch (k) {
+	case SPEC_RESTORE:
+		return "restore";
+	case SPEC_BACKUP:
+		return "backup";
+	case SPEC_CANCEL_RESTORE:
+	case SPEC_CANCEL_BACKUP:
+		return "cancel";
+	default:
+		return "snapshots";
+	}
+}
+
 int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 		size_t len, char *err, size_t errlen, int64_t *job_id)
 {
@@ -587,7 +603,7 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 				"control/restore takes RESTORE statements, "
 				"not %s (use control/%s)",
 				spec_kind_name(sp->kind),
-				sp->kind == SPEC_BACKUP ? "backup" : "cancel");
+				control_for(sp->kind));
 			rc = -EINVAL;
 			break;
 		}
@@ -611,8 +627,7 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 				"control/backup takes BACKUP statements, not "
 				"%s (use control/%s)",
 				spec_kind_name(sp->kind),
-				sp->kind == SPEC_RESTORE ? "restore"
-							 : "cancel");
+				control_for(sp->kind));
 			rc = -EINVAL;
 			break;
 		}

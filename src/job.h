@@ -63,9 +63,32 @@ void jobs_stop(struct jobs *j);
 
 enum jobs_control {
 	JOBS_CONTROL_RESTORE, /**< control/restore: RESTORE statements */
-	JOBS_CONTROL_BACKUP,  /**< control/backup: BACKUP statements */
-	JOBS_CONTROL_CANCEL,  /**< control/cancel: CANCEL statements */
+	JOBS_CONTROL_BACKUP,
+	/**< control/backup: BACKUP statements */
+	JOBS_CONTROL_CANCEL,	/**< control/cancel: CANCEL statements */
+	JOBS_CONTROL_SNAPSHOTS, /**< control/snapshots: DROP, CLEAN, VERIFY */
 };
+
+/**
+ * Run a DROP SNAPSHOT, CLEAN SNAPSHOTS or VERIFY SNAPSHOT statement now.
+ * @param[out] err why it was refused or failed (one line).
+ * @param[out] report what was done or found, for control/last_report;
+ *             caller-owned (free()); set whenever the statement ran, also
+ *             on failure (NULL when it was refused before running).
+ * @return 0; -EINVAL bad statement; -ENOENT no such snapshot; -EBUSY a
+ *         job uses the snapshot; -EROFS; -EIO some drops failed.
+ *         A VERIFY that finds problems returns 0: its report says FAILED.
+ */
+int jobs_manage(struct jobs *j, const char *text, size_t len, char *err,
+		size_t errlen, char **report);
+
+/**
+ * Delete one snapshot (rmdir MNT/snapshots/<label>/<ts>): the info
+ * object first, then, if it was the label's last, everything else.
+ * @return 0; -ENOENT; -EBUSY a job uses it; -EROFS; else -errno.
+ */
+int jobs_drop_snapshot(struct jobs *j, const char *label, const char *ts,
+		       char *err, size_t errlen);
 
 /**
  * Parse and check a statement written to a control file, then start it.

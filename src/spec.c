@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * spec.c - tokenizer and recursive-descent parser for the statements the
- * control files accept (spec.h; the language is in snapfs-statements(5)).
+ * control files accept (spec.h; the language is in snapfs-statements(5)):
+ * those of Doris and StarRocks, and the snapshot statements of snapfs.
  *
  * The parser keeps one cursor into the text and moves it only past a token
  * it has lexed and accepted, so every error points at the token that broke
@@ -33,6 +34,10 @@
 /* Java int seconds; also keeps timeout * 1000 far from int64 overflow. */
 #define TIMEOUT_MAX	 INT32_MAX
 #define META_VERSION_MAX INT32_MAX
+#define KEEP_LAST_MAX	 1000000
+/* older_than, in seconds: some 68 years, and now - it can't overflow. */
+#define OLDER_THAN_MAX INT32_MAX
+#define SAMPLE_DEFAULT 100
 
 struct pos {
 	size_t off;
@@ -90,6 +95,12 @@ enum prop_id {
 	P_META_VERSION,
 	P_TYPE,
 	P_CONTENT,
+	P_KEEP_LAST,
+	P_OLDER_THAN,
+	P_DRY_RUN,
+	P_LABEL,
+	P_SAMPLE_PERCENT,
+	P_SEED,
 };
 
 static const char *const prop_names[] = {
@@ -106,6 +117,12 @@ static const char *const prop_names[] = {
 	[P_META_VERSION] = "meta_version",
 	[P_TYPE] = "type",
 	[P_CONTENT] = "content",
+	[P_KEEP_LAST] = "keep_last",
+	[P_OLDER_THAN] = "older_than",
+	[P_DRY_RUN] = "dry_run",
+	[P_LABEL] = "label",
+	[P_SAMPLE_PERCENT] = "sample_percent",
+	[P_SEED] = "seed",
 };
 
 static const enum prop_id restore_props[] = {
@@ -116,6 +133,14 @@ static const enum prop_id restore_props[] = {
 };
 
 static const enum prop_id backup_props[] = {P_TYPE, P_TIMEOUT, P_CONTENT};
+
+static const enum prop_id drop_props[] = {P_BACKUP_TIMESTAMP};
+
+static const enum prop_id clean_props[] = {P_KEEP_LAST, P_OLDER_THAN, P_DRY_RUN,
+					   P_LABEL};
+
+static const enum prop_id verify_props[] = {P_BACKUP_TIMESTAMP,
+					    P_SAMPLE_PERCENT, P_SEED};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -818,6 +843,71 @@ static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
+/* parse_int for the whole uint64 range ("-0" is 0, as there). */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	bool neg = false, over = false;
+	uint64_t v = 0, d;
+
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = (uint64_t)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			over = true; /* keep looking for a bad character */
+		else
+			v = v * 10 + d;
+	}
+	if (over || (neg && v != 0))
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/*
+ * A duration: digits, then at most one unit letter (s, m, h, d, w; none
+ * means seconds), in seconds up to OLDER_THAN_MAX. Units are lower case
+ * only, so that "M" is not read as minutes by someone who meant months.
+ * -EINVAL if it isn't one, -ERANGE if it is too long.
+ */
+static int parse_duration(const char *s, int64_t *out)
+{
+	static const struct {
+		char unit;
+		int64_t secs;
+	} units[] = {
+		{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800},
+	};
+	const char *e = s;
+	int64_t mul = 1;
+	uint64_t v = 0;
+	size_t i;
+
+	for (; *e >= '0' && *e <= '9'; e++)
+		if (v < ((uint64_t)1 << 62)) /* saturate, as parse_int */
+			v = v * 10 + (uint64_t)(*e - '0');
+	if (e == s)
+		return -EINVAL;
+	if (*e) {
+		if (e[1])
+			return -EINVAL;
+		for (i = 0; i < NELEM(units); i++)
+			if (units[i].unit == *e)
+				break;
+		if (i == NELEM(units))
+			return -EINVAL;
+		mul = units[i].secs;
+	}
+	if (v > (uint64_t)(OLDER_THAN_MAX / mul))
+		return -ERANGE;
+	*out = (int64_t)v * mul;
+	return 0;
+}
+
 static int bad_value(struct parser *p, const struct pos *at, const char *key,
 		     const char *val, const char *must)
 {
@@ -918,6 +1008,38 @@ static int prop_timeout(struct parser *p, const struct pos *at, const char *val,
 	return 0;
 }
 
+static int prop_duration(struct parser *p, const struct pos *at,
+			 const char *key, const char *val, int64_t *out)
+{
+	int rc = parse_duration(val, out);
+
+	if (rc == -ERANGE)
+		return bad_value(p, at, key, val,
+				 "at most 2147483647 seconds (24855d)");
+	if (rc < 0)
+		return bad_value(p, at, key, val,
+				 "a whole number followed by s, m, h, d or w, "
+				 "or by nothing for seconds (e.g. \"90d\")");
+	return 0;
+}
+
+/* The value names a snapshot label, so it follows the rules of names. */
+static int prop_label(struct parser *p, const struct pos *at, const char *key,
+		      const char *val, struct spec *sp)
+{
+	char vbuf[SHOW_BUF];
+	const char *why = name_problem(val);
+
+	if (why)
+		return fail(p, at, "bad snapshot label \"%s\" in \"%s\": %s",
+			    show(vbuf, sizeof(vbuf), val, strlen(val), true),
+			    key, why);
+	sp->only_label = strdup(val);
+	if (!sp->only_label)
+		return oom(p, at);
+	return 0;
+}
+
 static int apply_prop(struct parser *p, struct spec *sp, enum prop_id id,
 		      const struct pos *at, const char *val)
 {
@@ -977,6 +1099,30 @@ static int apply_prop(struct parser *p, struct spec *sp, enum prop_id id,
 			return bad_value(p, at, key, val,
 					 "\"all\" or \"metadata_only\"");
 		return 0;
+	case P_KEEP_LAST:
+		if (parse_int(val, 0, KEEP_LAST_MAX, &n) < 0)
+			return bad_value(p, at, key, val,
+					 "an integer from 0 to 1000000");
+		sp->keep_last = n;
+		return 0;
+	case P_OLDER_THAN:
+		return prop_duration(p, at, key, val, &sp->older_than_s);
+	case P_DRY_RUN:
+		return prop_bool(p, at, key, val, &sp->dry_run);
+	case P_LABEL:
+		return prop_label(p, at, key, val, sp);
+	case P_SAMPLE_PERCENT:
+		if (parse_int(val, 1, 100, &n) < 0)
+			return bad_value(p, at, key, val,
+					 "an integer from 1 to 100");
+		sp->sample_percent = (unsigned)n;
+		return 0;
+	case P_SEED:
+		if (parse_u64(val, &sp->seed) < 0)
+			return bad_value(p, at, key, val,
+					 "an integer from 0 to "
+					 "18446744073709551615");
+		return 0;
 	}
 	return fail(p, at, "internal error: property %d", (int)id);
 }
@@ -992,6 +1138,15 @@ static int find_prop(struct parser *p, const struct spec *sp,
 	if (sp->kind == SPEC_RESTORE) {
 		ids = restore_props;
 		n = NELEM(restore_props);
+	} else if (sp->kind == SPEC_DROP_SNAPSHOT) {
+		ids = drop_props;
+		n = NELEM(drop_props);
+	} else if (sp->kind == SPEC_CLEAN_SNAPSHOTS) {
+		ids = clean_props;
+		n = NELEM(clean_props);
+	} else if (sp->kind == SPEC_VERIFY_SNAPSHOT) {
+		ids = verify_props;
+		n = NELEM(verify_props);
 	}
 	for (i = 0; i < n; i++) {
 		if (ascii_eq(key, prop_names[ids[i]])) {
@@ -1320,10 +1475,120 @@ static int parse_cancel(struct parser *p, struct spec *sp)
 	return parse_end(p, NULL);
 }
 
+/*
+ * The end of DROP, CLEAN and VERIFY: an optional PROPERTIES clause, then
+ * the end. *end is where the statement ends, for a missing property.
+ */
+static int parse_snapshot_props(struct parser *p, struct spec *sp,
+				unsigned *seen, struct pos *end)
+{
+	bool props = false;
+	struct tok t;
+	int rc;
+
+	for (;;) {
+		rc = peek(p, &t);
+		if (rc < 0)
+			return rc;
+		if (!is_kw(p, &t, "PROPERTIES"))
+			break;
+		if (props)
+			return fail(p, &t.at, "PROPERTIES is given twice");
+		take(p, &t);
+		rc = parse_properties(p, sp, seen);
+		if (rc < 0)
+			return rc;
+		props = true;
+	}
+	*end = t.at;
+	return parse_end(p, props ? NULL : "PROPERTIES");
+}
+
+/* DROP SNAPSHOT ... and VERIFY SNAPSHOT ..., after SNAPSHOT. */
+static int parse_label_stmt(struct parser *p, struct spec *sp)
+{
+	unsigned seen = 0;
+	struct pos end;
+	struct tok t;
+	int rc;
+
+	rc = take_name(p, "snapshot label", "after SNAPSHOT", &sp->label, NULL);
+	if (rc < 0)
+		return rc;
+	rc = peek(p, &t);
+	if (rc < 0)
+		return rc;
+	/* Labels are per repository: a database would only mislead. */
+	if (t.kind == TOK_DOT)
+		return fail(p, &t.at,
+			    "%s takes no database: write the label alone, not "
+			    "\"db.label\"",
+			    spec_kind_name(sp->kind));
+	rc = expect_kw(p, "FROM", "after the snapshot label");
+	if (rc < 0)
+		return rc;
+	rc = take_name(p, "repository name", "after FROM", &sp->repo, NULL);
+	if (rc < 0)
+		return rc;
+	return parse_snapshot_props(p, sp, &seen, &end);
+}
+
+/* CLEAN SNAPSHOTS ..., after SNAPSHOTS. */
+static int parse_clean(struct parser *p, struct spec *sp)
+{
+	char buf[SHOW_BUF + 8];
+	const char *hint = "";
+	unsigned seen = 0;
+	struct pos end;
+	struct tok t;
+	int rc;
+
+	rc = peek(p, &t);
+	if (rc < 0)
+		return rc;
+	if (!is_kw(p, &t, "FROM")) {
+		/* Most likely a label, as DROP and VERIFY take one. */
+		if (t.kind == TOK_WORD || t.kind == TOK_BQUOTE ||
+		    t.kind == TOK_DQUOTE)
+			hint = " (to clean one label, give the property "
+			       "\"label\")";
+		return fail(p, &t.at,
+			    "expected FROM after CLEAN SNAPSHOTS, found %s%s",
+			    tok_desc(p, &t, buf, sizeof(buf)), hint);
+	}
+	take(p, &t);
+	rc = take_name(p, "repository name", "after FROM", &sp->repo, NULL);
+	if (rc < 0)
+		return rc;
+	rc = parse_snapshot_props(p, sp, &seen, &end);
+	if (rc < 0)
+		return rc;
+	if (!(seen & ((1u << P_KEEP_LAST) | (1u << P_OLDER_THAN))))
+		return fail(p, &end,
+			    "missing required property \"keep_last\" or "
+			    "\"older_than\"");
+	return 0;
+}
+
+/* The statements, by their first word and the word that must follow. */
+static const struct {
+	const char *word, *next, *ctx;
+	enum spec_kind kind;
+} statements[] = {
+	{"RESTORE", "SNAPSHOT", "after RESTORE", SPEC_RESTORE},
+	{"BACKUP", "SNAPSHOT", "after BACKUP", SPEC_BACKUP},
+	{"DROP", "SNAPSHOT", "after DROP", SPEC_DROP_SNAPSHOT},
+	{"CLEAN", "SNAPSHOTS", "after CLEAN", SPEC_CLEAN_SNAPSHOTS},
+	{"VERIFY", "SNAPSHOT", "after VERIFY", SPEC_VERIFY_SNAPSHOT},
+};
+
+#define STATEMENT_WORDS "RESTORE, BACKUP, CANCEL, DROP, CLEAN or VERIFY"
+
 static int parse_statement(struct parser *p, struct spec *sp)
 {
 	char buf[SHOW_BUF + 8];
 	struct tok t;
+	size_t i;
 	int rc;
 
 	rc = peek(p, &t);
@@ -1333,26 +1598,31 @@ static int parse_statement(struct parser *p, struct spec *sp)
 		take(p, &t);
 		return parse_cancel(p, sp);
 	}
-	if (is_kw(p, &t, "RESTORE")) {
-		sp->kind = SPEC_RESTORE;
-	} else if (is_kw(p, &t, "BACKUP")) {
-		sp->kind = SPEC_BACKUP;
-	} else if (t.kind == TOK_END) {
-		return fail(p, &t.at,
-			    "empty statement: expected RESTORE, BACKUP or "
-			    "CANCEL");
-	} else {
-		return fail(p, &t.at,
-			    "expected RESTORE, BACKUP or CANCEL, found %s",
+	for (i = 0; i < NELEM(statements); i++)
+		if (is_kw(p, &t, statements[i].word))
+			break;
+	if (i == NELEM(statements)) {
+		if (t.kind == TOK_END)
+			return fail(
+				p, &t.at,
+				"empty statement: expected " STATEMENT_WORDS);
+		return fail(p, &t.at, "expected " STATEMENT_WORDS ", found %s",
 			    tok_desc(p, &t, buf, sizeof(buf)));
 	}
+	sp->kind = statements[i].kind;
 	take(p, &t);
-	rc = expect_kw(p, "SNAPSHOT",
-		       sp->kind == SPEC_RESTORE ? "after RESTORE"
-						: "after BACKUP");
+	rc = expect_kw(p, statements[i].next, statements[i].ctx);
 	if (rc < 0)
 		return rc;
-	return parse_snapshot_stmt(p, sp);
+	switch (sp->kind) {
+	case SPEC_DROP_SNAPSHOT:
+	case SPEC_VERIFY_SNAPSHOT:
+		return parse_label_stmt(p, sp);
+	case SPEC_CLEAN_SNAPSHOTS:
+		return parse_clean(p, sp);
+	default:
+		return parse_snapshot_stmt(p, sp);
+	}
 }
 
 int spec_parse(const char *text, size_t len, struct spec_err *err,
@@ -1375,6 +1645,9 @@ int spec_parse(const char *text, size_t len, struct spec_err *err,
 	sp->timeout_s = TIMEOUT_DEFAULT;
 	sp->meta_version = -1;
 	sp->content = SPEC_CONTENT_ALL;
+	sp->keep_last = -1;
+	sp->older_than_s = -1;
+	sp->sample_percent = SAMPLE_DEFAULT;
 
 	rc = parse_statement(&p, sp);
 out:
@@ -1407,6 +1680,7 @@ void spec_free(struct spec *sp)
 	free(sp->label);
 	free(sp->repo);
 	free(sp->backup_timestamp);
+	free(sp->only_label);
 	free(sp);
 }
 
@@ -1421,6 +1695,12 @@ const char *spec_kind_name(enum spec_kind k)
 		return "CANCEL RESTORE";
 	case SPEC_CANCEL_BACKUP:
 		return "CANCEL BACKUP";
+	case SPEC_DROP_SNAPSHOT:
+		return "DROP SNAPSHOT";
+	case SPEC_CLEAN_SNAPSHOTS:
+		return "CLEAN SNAPSHOTS";
+	case SPEC_VERIFY_SNAPSHOT:
+		return "VERIFY SNAPSHOT";
 	}
 	return "UNKNOWN";
 }

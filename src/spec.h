@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * spec.h - the statement language of the control files: RESTORE, BACKUP,
- * CANCEL, as Doris and StarRocks document them.
+ * CANCEL, as Doris and StarRocks document them, and the snapfs extensions
+ * DROP SNAPSHOT, CLEAN SNAPSHOTS and VERIFY SNAPSHOT.
  *
  * The parser is pure: no I/O, no globals, no allocation it doesn't hand
  * back. It checks syntax and property values; whether a snapshot, table or
@@ -22,9 +23,15 @@
  *       [ON ( [TABLE] tbl [PARTITION (p, ...)], ... )] [PROPERTIES (...)]
  *   CANCEL RESTORE FROM db
  *   CANCEL BACKUP FROM db
+ *   DROP SNAPSHOT label FROM repo [PROPERTIES ("backup_timestamp" = ...)]
+ *   CLEAN SNAPSHOTS FROM repo PROPERTIES ("keep_last" = "N",
+ *       "older_than" = "90d", "dry_run" = "true", "label" = "name")
+ *   VERIFY SNAPSHOT label FROM repo [PROPERTIES ("backup_timestamp" = ...,
+ *       "sample_percent" = "N", "seed" = "N")]
  *
  * A database given as "db.label" or by DATABASE names the target database
- * (and the source, unless DATABASE src AS dst says otherwise).
+ * (and the source, unless DATABASE src AS dst says otherwise). The three
+ * snapshot statements take a label alone: no "db." prefix.
  */
 #ifndef SNAPFS_SPEC_H
 #define SNAPFS_SPEC_H
@@ -38,6 +45,9 @@ enum spec_kind {
 	SPEC_BACKUP,
 	SPEC_CANCEL_RESTORE,
 	SPEC_CANCEL_BACKUP,
+	SPEC_DROP_SNAPSHOT,
+	SPEC_CLEAN_SNAPSHOTS,
+	SPEC_VERIFY_SNAPSHOT,
 };
 
 /** Where and why parsing failed. line and col are 1-based. */
@@ -63,14 +73,15 @@ struct spec {
 	char *db;     /**< target db: "db." prefix, DATABASE dst, or CANCEL's
 			   FROM; NULL if not given */
 	char *src_db; /**< DATABASE src when given, else NULL */
-	char *label;  /**< NULL for CANCEL */
+	char *label;  /**< NULL for CANCEL and CLEAN SNAPSHOTS */
 	char *repo;   /**< NULL for CANCEL */
 	struct spec_table *tables; /**< ON (...) items; none = everything */
 	size_t ntables;
 	bool all_tables; /**< ON (ALL TABLES, ...) */
 
 	/* RESTORE properties (defaults applied) */
-	char *backup_timestamp;	  /**< required for RESTORE */
+	char *backup_timestamp;	  /**< required for RESTORE; DROP and VERIFY:
+				       NULL if not given */
 	unsigned replication_num; /**< default 3, 1..32767 */
 	int64_t timeout_s;	  /**< default 86400; RESTORE min 600 */
 	bool allow_load, reserve_replica, atomic_restore, force_replace,
@@ -79,6 +90,17 @@ struct spec {
 
 	/* BACKUP properties */
 	enum spec_content content; /**< default ALL */
+
+	/* CLEAN SNAPSHOTS properties; at least one of keep_last and
+	 * older_than_s is >= 0 */
+	int64_t keep_last;    /**< 0..1000000; -1 if not given */
+	int64_t older_than_s; /**< seconds, 0..2147483647; -1 if not given */
+	bool dry_run;	      /**< default false */
+	char *only_label;     /**< "label": NULL (every label) if not given */
+
+	/* VERIFY SNAPSHOT properties */
+	unsigned sample_percent; /**< 1..100, default 100 */
+	uint64_t seed;		 /**< default 0 */
 };
 
 /**
@@ -96,7 +118,10 @@ int spec_parse(const char *text, size_t len, struct spec_err *err,
 
 void spec_free(struct spec *sp);
 
-/** "RESTORE", "BACKUP", "CANCEL RESTORE", "CANCEL BACKUP". */
+/**
+ * "RESTORE", "BACKUP", "CANCEL RESTORE", "CANCEL BACKUP", "DROP SNAPSHOT",
+ * "CLEAN SNAPSHOTS", "VERIFY SNAPSHOT".
+ */
 const char *spec_kind_name(enum spec_kind k);
 
 #endif

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -27,6 +28,14 @@
 #include "banned.h"
 
 #define TMP_PREFIX ".snapfs-tmp-"
+/*
+ * Objects being written live here, at the store root, until they are
+ * renamed into place: a crash never leaves a stray file inside the
+ * repository layout (a Doris BE refuses unknown names in a tablet dir).
+ * The name starts with TMP_PREFIX, so listings never show it.
+ */
+#define STAGING		TMP_PREFIX "staging"
+#define STAGING_MAX_AGE 3600 /* seconds before a leftover is removed */
 
 struct file_store {
 	struct store base; /* must be first */
@@ -69,6 +78,35 @@ static bool path_ok(const char *key, bool dir)
 static bool key_ok(const char *key)
 {
 	return path_ok(key, false);
+}
+
+/* Remove what crashed writers left in the staging directory. */
+static void sweep_staging(struct file_store *fs)
+{
+	struct dirent *de;
+	struct stat sb;
+	time_t now = time(NULL);
+	DIR *d;
+	int fd;
+
+	fd = openat(fs->rootfd, STAGING, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &sb, 0) < 0)
+			continue;
+		if (now - sb.st_mtim.tv_sec > STAGING_MAX_AGE &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			snap_log(LOG_INFO, "file: removed stale %s/%s", STAGING,
+				 de->d_name);
+	}
+	closedir(d);
 }
 
 static int file_open(const char *url, struct store **out)
@@ -114,6 +152,7 @@ static int file_open(const char *url, struct store **out)
 	}
 	fs->root = abs;
 	abs = NULL;
+	sweep_staging(fs);
 out:
 	if (rc < 0 && fs) {
 		if (fs->rootfd >= 0)
@@ -393,8 +432,6 @@ static int file_put(struct store *st, const char *key, store_src_fn src,
 {
 	struct file_store *fs = file_from_store(st);
 	char tmp[PATH_MAX], buf[65536];
-	const char *slash = strrchr(key, '/');
-	size_t dlen = slash ? (size_t)(slash - key) + 1 : 0;
 	uint64_t done = 0;
 	int fd = -1, rc;
 	ssize_t n;
@@ -404,13 +441,12 @@ static int file_put(struct store *st, const char *key, store_src_fn src,
 	rc = make_parents(fs, key);
 	if (rc < 0)
 		goto out;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s" TMP_PREFIX "%d.%u",
-			     (int)dlen, key, (int)getpid(),
-			     atomic_fetch_add(&fs->tmp_seq, 1)) >=
-	    sizeof(tmp)) {
-		rc = -ENAMETOOLONG;
+	if (mkdirat(fs->rootfd, STAGING, 0700) < 0 && errno != EEXIST) {
+		rc = -errno;
 		goto out;
 	}
+	snprintf(tmp, sizeof(tmp), STAGING "/%d.%u", (int)getpid(),
+		 atomic_fetch_add(&fs->tmp_seq, 1));
 	fd = openat(fs->rootfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0644);
 	if (fd < 0) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-spec.c - the statement parser on every form the Doris and StarRocks
- * documentation shows, on comments, case and quoting, and on hostile input:
+ * documentation shows, on the snapfs snapshot statements (DROP, CLEAN,
+ * VERIFY), on comments, case and quoting, and on hostile input:
  * malformed statements with exact error positions, every prefix of a valid
  * statement, single-byte and random mutations.
  *
@@ -27,6 +28,10 @@
 #define R    "RESTORE SNAPSHOT db.s FROM r "
 #define RP   R "PROPERTIES (" TS
 #define B    "BACKUP SNAPSHOT db.s TO r "
+#define DS   "DROP SNAPSHOT s FROM r "
+#define CS   "CLEAN SNAPSHOTS FROM r "
+#define CSP  CS "PROPERTIES (\"keep_last\" = \"1\""
+#define VS   "VERIFY SNAPSHOT s FROM r "
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Parse exactly len bytes from a heap copy that has no terminator. */
@@ -116,6 +121,15 @@ static void check_sane(const struct spec *sp)
 	}
 	ck_assert(sp->meta_version >= -1 && sp->meta_version <= INT32_MAX);
 	ck_assert(sp->replication_num >= 1 && sp->replication_num <= 32767);
+	ck_assert(sp->keep_last >= -1 && sp->keep_last <= 1000000);
+	ck_assert(sp->older_than_s >= -1 && sp->older_than_s <= INT32_MAX);
+	ck_assert(sp->sample_percent >= 1 && sp->sample_percent <= 100);
+	/* Each statement sets only its own properties. */
+	if (sp->kind != SPEC_CLEAN_SNAPSHOTS)
+		ck_assert(sp->keep_last == -1 && sp->older_than_s == -1 &&
+			  !sp->dry_run && sp->only_label == NULL);
+	if (sp->kind != SPEC_VERIFY_SNAPSHOT)
+		ck_assert(sp->sample_percent == 100 && sp->seed == 0);
 	switch (sp->kind) {
 	case SPEC_RESTORE:
 		ck_assert(name_ok(sp->label) && name_ok(sp->repo));
@@ -133,6 +147,20 @@ static void check_sane(const struct spec *sp)
 	case SPEC_CANCEL_BACKUP:
 		ck_assert(name_ok(sp->db));
 		ck_assert(!sp->label && !sp->repo && sp->ntables == 0);
+		break;
+	case SPEC_DROP_SNAPSHOT:
+	case SPEC_VERIFY_SNAPSHOT:
+		ck_assert(name_ok(sp->label) && name_ok(sp->repo));
+		ck_assert(!sp->db && !sp->src_db && sp->ntables == 0 &&
+			  !sp->all_tables);
+		ck_assert(!sp->backup_timestamp || sp->backup_timestamp[0]);
+		break;
+	case SPEC_CLEAN_SNAPSHOTS:
+		ck_assert(name_ok(sp->repo));
+		ck_assert(!sp->label && !sp->db && !sp->src_db &&
+			  sp->ntables == 0 && !sp->backup_timestamp);
+		ck_assert(sp->keep_last >= 0 || sp->older_than_s >= 0);
+		ck_assert(!sp->only_label || name_ok(sp->only_label));
 		break;
 	default:
 		ck_abort_msg("bad kind %d", (int)sp->kind);
@@ -382,6 +410,204 @@ START_TEST(test_cancel)
 }
 END_TEST
 
+/* --- snapshot management (snapfs extensions) ----------------------------- */
+
+/* What a statement that sets no CLEAN or VERIFY property leaves. */
+static void is_snapshot_defaults(const struct spec *sp)
+{
+	ck_assert_int_eq(sp->keep_last, -1);
+	ck_assert_int_eq(sp->older_than_s, -1);
+	ck_assert(!sp->dry_run);
+	ck_assert_ptr_null(sp->only_label);
+	ck_assert_uint_eq(sp->sample_percent, 100);
+	ck_assert(sp->seed == 0);
+}
+
+START_TEST(test_drop)
+{
+	struct spec *sp;
+
+	/* Every timestamp of the label. */
+	sp = ok("DROP SNAPSHOT snapshot_1 FROM example_repo");
+	ck_assert_int_eq(sp->kind, SPEC_DROP_SNAPSHOT);
+	ck_assert_str_eq(sp->label, "snapshot_1");
+	ck_assert_str_eq(sp->repo, "example_repo");
+	ck_assert_ptr_null(sp->backup_timestamp);
+	ck_assert_ptr_null(sp->db);
+	ck_assert_ptr_null(sp->src_db);
+	ck_assert_uint_eq(sp->ntables, 0);
+	is_snapshot_defaults(sp);
+	check_sane(sp);
+	spec_free(sp);
+
+	/* One timestamp; case, quoting, comments. */
+	sp = ok("drop Snapshot `snap``1` -- one of them\n"
+		"from \"my repo\" properties ('BACKUP_TIMESTAMP' = "
+		"'2018-05-04-16-45-08');");
+	ck_assert_int_eq(sp->kind, SPEC_DROP_SNAPSHOT);
+	ck_assert_str_eq(sp->label, "snap`1");
+	ck_assert_str_eq(sp->repo, "my repo");
+	ck_assert_str_eq(sp->backup_timestamp, "2018-05-04-16-45-08");
+	is_snapshot_defaults(sp);
+	check_sane(sp);
+	spec_free(sp);
+
+	/* The new words are not reserved. */
+	sp = ok("DROP SNAPSHOT snapshots FROM verify");
+	ck_assert_str_eq(sp->label, "snapshots");
+	ck_assert_str_eq(sp->repo, "verify");
+	spec_free(sp);
+	sp = ok("RESTORE SNAPSHOT drop.clean FROM verify PROPERTIES (" TS ")");
+	ck_assert_int_eq(sp->kind, SPEC_RESTORE);
+	ck_assert_str_eq(sp->db, "drop");
+	ck_assert_str_eq(sp->label, "clean");
+	is_snapshot_defaults(sp);
+	check_sane(sp);
+	spec_free(sp);
+
+	/* A quoted label may hold a dot: it is one name. */
+	sp = ok("DROP SNAPSHOT `db.s` FROM r");
+	ck_assert_str_eq(sp->label, "db.s");
+	spec_free(sp);
+
+	ck_assert_str_eq(spec_kind_name(SPEC_DROP_SNAPSHOT), "DROP SNAPSHOT");
+	ck_assert_str_eq(spec_kind_name(SPEC_CLEAN_SNAPSHOTS),
+			 "CLEAN SNAPSHOTS");
+	ck_assert_str_eq(spec_kind_name(SPEC_VERIFY_SNAPSHOT),
+			 "VERIFY SNAPSHOT");
+	/* Appended: the older values keep their numbers. */
+	ck_assert_int_eq(SPEC_CANCEL_BACKUP, 3);
+	ck_assert_int_eq(SPEC_DROP_SNAPSHOT, 4);
+	ck_assert_int_eq(SPEC_CLEAN_SNAPSHOTS, 5);
+	ck_assert_int_eq(SPEC_VERIFY_SNAPSHOT, 6);
+}
+END_TEST
+
+/* CLEAN SNAPSHOTS FROM r PROPERTIES (props); older_than must be secs. */
+static void is_older_than(const char *value, int64_t secs)
+{
+	char stmt[200];
+	struct spec *sp;
+
+	snprintf(stmt, sizeof(stmt), CS "PROPERTIES ('older_than' = '%s')",
+		 value);
+	sp = ok(stmt);
+	ck_assert_msg(sp->older_than_s == secs, "%s: %lld, expected %lld",
+		      value, (long long)sp->older_than_s, (long long)secs);
+	ck_assert_int_eq(sp->keep_last, -1);
+	check_sane(sp);
+	spec_free(sp);
+}
+
+START_TEST(test_clean)
+{
+	struct spec *sp;
+
+	sp = ok("CLEAN SNAPSHOTS FROM example_repo PROPERTIES (\"keep_last\" "
+		"= \"7\");");
+	ck_assert_int_eq(sp->kind, SPEC_CLEAN_SNAPSHOTS);
+	ck_assert_str_eq(sp->repo, "example_repo");
+	ck_assert_ptr_null(sp->label);
+	ck_assert_ptr_null(sp->db);
+	ck_assert_int_eq(sp->keep_last, 7);
+	ck_assert_int_eq(sp->older_than_s, -1);
+	ck_assert(!sp->dry_run);
+	ck_assert_ptr_null(sp->only_label);
+	ck_assert_uint_eq(sp->sample_percent, 100);
+	check_sane(sp);
+	spec_free(sp);
+
+	/* Everything, in any order and case. */
+	sp = ok("clean snapshots from `r`\n"
+		"PROPERTIES (\n"
+		"    'Label' = 'nightly', # only this one\n"
+		"    'DRY_RUN' = 'TRUE',\n"
+		"    'older_than' = '90d',\n"
+		"    'keep_last' = '1000000'\n"
+		")");
+	ck_assert_str_eq(sp->repo, "r");
+	ck_assert_int_eq(sp->keep_last, 1000000);
+	ck_assert_int_eq(sp->older_than_s, 90 * 86400);
+	ck_assert(sp->dry_run);
+	ck_assert_str_eq(sp->only_label, "nightly");
+	check_sane(sp);
+	spec_free(sp);
+
+	sp = ok(CS "PROPERTIES ('keep_last' = '0', 'dry_run' = 'false', "
+		   "'label' = '快照 1')");
+	ck_assert_int_eq(sp->keep_last, 0);
+	ck_assert(!sp->dry_run);
+	ck_assert_str_eq(sp->only_label, "快照 1");
+	check_sane(sp);
+	spec_free(sp);
+
+	sp = ok(CS "PROPERTIES ('keep_last' = '+3')");
+	ck_assert_int_eq(sp->keep_last, 3);
+	spec_free(sp);
+
+	/* Durations: every unit, none, zero, and the largest. */
+	is_older_than("12h", 12 * 3600);
+	is_older_than("1s", 1);
+	is_older_than("30m", 1800);
+	is_older_than("2w", 2 * 604800);
+	is_older_than("3600", 3600);
+	is_older_than("0", 0);
+	is_older_than("0d", 0);
+	is_older_than("007d", 7 * 86400);
+	is_older_than("2147483647", 2147483647);
+	is_older_than("2147483647s", 2147483647);
+	is_older_than("35791394m", 35791394LL * 60);
+	is_older_than("596523h", 596523LL * 3600);
+	is_older_than("24855d", 24855LL * 86400);
+	is_older_than("3550w", 3550LL * 604800);
+}
+END_TEST
+
+START_TEST(test_verify)
+{
+	struct spec *sp;
+
+	/* The newest complete timestamp; every file. */
+	sp = ok("VERIFY SNAPSHOT snapshot_1 FROM example_repo;");
+	ck_assert_int_eq(sp->kind, SPEC_VERIFY_SNAPSHOT);
+	ck_assert_str_eq(sp->label, "snapshot_1");
+	ck_assert_str_eq(sp->repo, "example_repo");
+	ck_assert_ptr_null(sp->backup_timestamp);
+	ck_assert_ptr_null(sp->db);
+	ck_assert_uint_eq(sp->sample_percent, 100);
+	ck_assert(sp->seed == 0);
+	ck_assert_int_eq(sp->keep_last, -1);
+	check_sane(sp);
+	spec_free(sp);
+
+	sp = ok("Verify snapshot s FROM r PROPERTIES (\"sample_percent\" = "
+		"\"10\", \"Seed\" = \"42\", \"backup_timestamp\" = "
+		"\"2024-12-09-10-25-58-842\")");
+	ck_assert_str_eq(sp->backup_timestamp, "2024-12-09-10-25-58-842");
+	ck_assert_uint_eq(sp->sample_percent, 10);
+	ck_assert(sp->seed == 42);
+	check_sane(sp);
+	spec_free(sp);
+
+	sp = ok(VS "PROPERTIES ('sample_percent' = '1', 'seed' = "
+		   "'18446744073709551615')");
+	ck_assert_uint_eq(sp->sample_percent, 1);
+	ck_assert(sp->seed == UINT64_MAX);
+	ck_assert_ptr_null(sp->backup_timestamp);
+	check_sane(sp);
+	spec_free(sp);
+
+	sp = ok(VS "PROPERTIES ('sample_percent' = '100', 'seed' = '+0')");
+	ck_assert_uint_eq(sp->sample_percent, 100);
+	ck_assert(sp->seed == 0);
+	spec_free(sp);
+
+	sp = ok(VS "PROPERTIES ('seed' = '9223372036854775808')");
+	ck_assert(sp->seed == (uint64_t)1 << 63);
+	spec_free(sp);
+}
+END_TEST
+
 /* --- lexical details ---------------------------------------------------- */
 
 START_TEST(test_quoting)
@@ -519,12 +745,19 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{"", AT_END, "empty statement: expected RESTORE, BACKUP or CANCEL"},
+	{"", AT_END,
+	 "empty statement: expected RESTORE, BACKUP, CANCEL, DROP, CLEAN or "
+	 "VERIFY"},
 	{"-- only a comment\n", AT_END, "empty statement"},
 	{"/* c */ # c\n  ", AT_END, "empty statement"},
-	{";", ";", "expected RESTORE, BACKUP or CANCEL, found \";\""},
-	{"DROP TABLE t", "DROP",
-	 "expected RESTORE, BACKUP or CANCEL, found \"DROP\""},
+	{";", ";",
+	 "expected RESTORE, BACKUP, CANCEL, DROP, CLEAN or VERIFY, found "
+	 "\";\""},
+	{"DELETE SNAPSHOT s FROM r", "DELETE",
+	 "expected RESTORE, BACKUP, CANCEL, DROP, CLEAN or VERIFY, found "
+	 "\"DELETE\""},
+	{"DROP TABLE t", "TABLE",
+	 "expected SNAPSHOT after DROP, found \"TABLE\""},
 	{"RESTORE s FROM r", "s FROM",
 	 "expected SNAPSHOT after RESTORE, found \"s\""},
 	{"BACKUP DATABASE d SNAPSHOT s TO r", "DATABASE",
@@ -737,6 +970,220 @@ static const struct bad_case bad_cases[] = {
 	{"CANCEL BACKUP FROM d.x", ".", "unexpected text after the statement"},
 	{"CANCEL RESTORE FROM 'd'", "'d'",
 	 "expected a database name after FROM, found 'd'"},
+	{"CANCEL DROP FROM d", "DROP",
+	 "expected RESTORE or BACKUP after CANCEL, found \"DROP\""},
+	{RP ", \"keep_last\" = \"1\")", "\"keep_last\"",
+	 "unknown RESTORE property \"keep_last\""},
+	{B "PROPERTIES ('seed' = '1')", "'seed'",
+	 "unknown BACKUP property \"seed\" (allowed: type, timeout, content)"},
+	/* DROP SNAPSHOT */
+	{"DROP", AT_END, "expected SNAPSHOT after DROP, found end of input"},
+	{"DROP SNAPSHOTS s FROM r", "SNAPSHOTS",
+	 "expected SNAPSHOT after DROP, found \"SNAPSHOTS\""},
+	{"DROP SNAPSHOT", AT_END,
+	 "expected a snapshot label after SNAPSHOT, found end of input"},
+	{"DROP SNAPSHOT FROM r", "FROM",
+	 "expected a snapshot label after SNAPSHOT, found the keyword "
+	 "\"FROM\" (write `FROM` to use it as a name)"},
+	{"DROP SNAPSHOT 's' FROM r", "'s'",
+	 "expected a snapshot label after SNAPSHOT, found 's'"},
+	{"DROP SNAPSHOT db.s FROM r", ".",
+	 "DROP SNAPSHOT takes no database: write the label alone, not "
+	 "\"db.label\""},
+	{"DROP SNAPSHOT `d b` . s FROM r", ".",
+	 "DROP SNAPSHOT takes no database"},
+	{"DROP SNAPSHOT s", AT_END,
+	 "expected FROM after the snapshot label, found end of input"},
+	{"DROP SNAPSHOT s TO r", "TO",
+	 "expected FROM after the snapshot label, found \"TO\""},
+	{"DROP SNAPSHOT s FROM", AT_END,
+	 "expected a repository name after FROM, found end of input"},
+	{"DROP SNAPSHOT s FROM `r/x`", "`r/x`",
+	 "bad repository name \"r/x\": a name cannot contain '/'"},
+	{"DROP SNAPSHOT `..` FROM r", "`..`",
+	 "bad snapshot label \"..\": \".\" and \"..\" are not names"},
+	{DS "ON (t)", "ON",
+	 "expected PROPERTIES or the end of the statement, found \"ON\""},
+	{DS "garbage", "garbage",
+	 "expected PROPERTIES or the end of the statement, found "
+	 "\"garbage\""},
+	{DS "PROPERTIES (\"timeout\" = \"600\")", "\"timeout\"",
+	 "unknown DROP SNAPSHOT property \"timeout\" (allowed: "
+	 "backup_timestamp)"},
+	{DS "PROPERTIES (\"keep_last\" = \"1\")", "\"keep_last\"",
+	 "unknown DROP SNAPSHOT property \"keep_last\" (allowed: "
+	 "backup_timestamp)"},
+	{DS "PROPERTIES (\"backup_timestamp\" = \"\")", "\"\"",
+	 "\"backup_timestamp\" must not be empty"},
+	{DS "PROPERTIES (" TS ", 'Backup_Timestamp' = 'y')",
+	 "'Backup_Timestamp'", "property \"backup_timestamp\" is given twice"},
+	{DS "PROPERTIES (" TS ") properties (" TS ")", "properties",
+	 "PROPERTIES is given twice"},
+	{DS "PROPERTIES ()", ")",
+	 "expected a quoted property name, found \")\""},
+	{DS "PROPERTIES " TS, "\"backup",
+	 "expected \"(\" after PROPERTIES, found \"backup_timestamp\""},
+	{DS "PROPERTIES (" TS, AT_END,
+	 "expected \",\" or \")\" in PROPERTIES, found end of input"},
+	{DS "PROPERTIES (" TS ") ON (t)", "ON",
+	 "unexpected text after the statement: \"ON\""},
+	{DS "; x", "x", "unexpected text after the statement: \"x\""},
+	/* CLEAN SNAPSHOTS */
+	{"CLEAN", AT_END, "expected SNAPSHOTS after CLEAN, found end of input"},
+	{"CLEAN SNAPSHOT FROM r", "SNAPSHOT",
+	 "expected SNAPSHOTS after CLEAN, found \"SNAPSHOT\""},
+	{"CLEAN SNAPSHOTS", AT_END,
+	 "expected FROM after CLEAN SNAPSHOTS, found end of input"},
+	{"CLEAN SNAPSHOTS nightly FROM r", "nightly",
+	 "expected FROM after CLEAN SNAPSHOTS, found \"nightly\" (to clean "
+	 "one label, give the property \"label\")"},
+	{"CLEAN SNAPSHOTS `a`.b FROM r", "`a`",
+	 "expected FROM after CLEAN SNAPSHOTS, found `a` (to clean one label"},
+	{"CLEAN SNAPSHOTS FROM", AT_END,
+	 "expected a repository name after FROM, found end of input"},
+	{"CLEAN SNAPSHOTS FROM TO", "TO",
+	 "expected a repository name after FROM, found the keyword \"TO\""},
+	{"CLEAN SNAPSHOTS FROM db.r PROPERTIES ('keep_last' = '1')", ".",
+	 "expected PROPERTIES or the end of the statement, found \".\""},
+	{"CLEAN SNAPSHOTS FROM r", AT_END,
+	 "missing required property \"keep_last\" or \"older_than\""},
+	{"CLEAN SNAPSHOTS FROM r ;", ";",
+	 "missing required property \"keep_last\" or \"older_than\""},
+	{CS "PROPERTIES ('dry_run' = 'true', 'label' = 'x')", AT_END,
+	 "missing required property \"keep_last\" or \"older_than\""},
+	{CS "PROPERTIES ('dry_run' = 'true') -- c\n;", ";",
+	 "missing required property \"keep_last\" or \"older_than\""},
+	{CS "ON (t)", "ON",
+	 "expected PROPERTIES or the end of the statement, found \"ON\""},
+	{CSP, AT_END,
+	 "expected \",\" or \")\" in PROPERTIES, found end of input"},
+	{CSP ") PROPERTIES ('dry_run' = 'true')", "PROPERTIES ('dry",
+	 "PROPERTIES is given twice"},
+	{CSP ", 'timeout' = '1')", "'timeout'",
+	 "unknown CLEAN SNAPSHOTS property \"timeout\" (allowed: keep_last, "
+	 "older_than, dry_run, label)"},
+	{CS "PROPERTIES (" TS ")", "\"backup_timestamp\"",
+	 "unknown CLEAN SNAPSHOTS property \"backup_timestamp\""},
+	{CSP ", 'sample_percent' = '5')", "'sample_percent'",
+	 "unknown CLEAN SNAPSHOTS property \"sample_percent\""},
+	{CSP ", 'KEEP_LAST' = '2')", "'KEEP_LAST'",
+	 "property \"keep_last\" is given twice"},
+	{CSP ", 'older_than' = '1d', 'older_than' = '2d')",
+	 "'older_than' = '2d", "property \"older_than\" is given twice"},
+	{CSP ", 'dry_run' = 'true', 'Dry_Run' = 'true')", "'Dry_Run'",
+	 "property \"dry_run\" is given twice"},
+	{CSP ", 'label' = 'a', 'LABEL' = 'a')", "'LABEL'",
+	 "property \"label\" is given twice"},
+	{CS "PROPERTIES ('keep_last' = '-1')", "'-1'",
+	 "\"keep_last\" must be an integer from 0 to 1000000, got \"-1\""},
+	{CS "PROPERTIES ('keep_last' = '1000001')", "'1000001'",
+	 "\"keep_last\" must be an integer from 0 to 1000000, got "
+	 "\"1000001\""},
+	{CS "PROPERTIES ('keep_last' = '99999999999999999999999')", "'9999",
+	 "\"keep_last\" must be an integer from 0 to 1000000"},
+	{CS "PROPERTIES ('keep_last' = 'all')", "'all'",
+	 "\"keep_last\" must be an integer from 0 to 1000000, got \"all\""},
+	{CS "PROPERTIES ('keep_last' = '')", "'')", "got \"\""},
+	{CS "PROPERTIES ('keep_last' = '1.5')", "'1.5'",
+	 "\"keep_last\" must be an integer"},
+	{CS "PROPERTIES ('keep_last' = ' 1')", "' 1'",
+	 "\"keep_last\" must be an integer"},
+	{CS "PROPERTIES ('keep_last' = 7)", "7",
+	 "expected a quoted value for property \"keep_last\", found \"7\""},
+	{CS "PROPERTIES ('older_than' = '90y')", "'90y'",
+	 "\"older_than\" must be a whole number followed by s, m, h, d or w, "
+	 "or by nothing for seconds (e.g. \"90d\"), got \"90y\""},
+	{CS "PROPERTIES ('older_than' = '90D')", "'90D'",
+	 "\"older_than\" must be a whole number followed by s, m, h, d or w"},
+	{CS "PROPERTIES ('older_than' = '1M')", "'1M'", "got \"1M\""},
+	{CS "PROPERTIES ('older_than' = '')", "'')", "got \"\""},
+	{CS "PROPERTIES ('older_than' = 'd')", "'d'", "got \"d\""},
+	{CS "PROPERTIES ('older_than' = 'd90')", "'d90'", "got \"d90\""},
+	{CS "PROPERTIES ('older_than' = '-1d')", "'-1d'", "got \"-1d\""},
+	{CS "PROPERTIES ('older_than' = '+1d')", "'+1d'", "got \"+1d\""},
+	{CS "PROPERTIES ('older_than' = '1.5h')", "'1.5h'", "got \"1.5h\""},
+	{CS "PROPERTIES ('older_than' = '90 d')", "'90 d'", "got \"90 d\""},
+	{CS "PROPERTIES ('older_than' = ' 90d')", "' 90d'", "got \" 90d\""},
+	{CS "PROPERTIES ('older_than' = '90dd')", "'90dd'", "got \"90dd\""},
+	{CS "PROPERTIES ('older_than' = '1h30m')", "'1h30m'", "got \"1h30m\""},
+	{CS "PROPERTIES ('older_than' = '2147483648')", "'2147483648'",
+	 "\"older_than\" must be at most 2147483647 seconds (24855d), got "
+	 "\"2147483648\""},
+	{CS "PROPERTIES ('older_than' = '35791395m')", "'35791395m'",
+	 "\"older_than\" must be at most 2147483647 seconds"},
+	{CS "PROPERTIES ('older_than' = '596524h')", "'596524h'",
+	 "\"older_than\" must be at most 2147483647 seconds"},
+	{CS "PROPERTIES ('older_than' = '24856d')", "'24856d'",
+	 "\"older_than\" must be at most 2147483647 seconds (24855d), got "
+	 "\"24856d\""},
+	{CS "PROPERTIES ('older_than' = '3551w')", "'3551w'",
+	 "\"older_than\" must be at most 2147483647 seconds"},
+	{CS "PROPERTIES ('older_than' = '99999999999999999999999999w')",
+	 "'9999", "\"older_than\" must be at most 2147483647 seconds"},
+	{CSP ", 'dry_run' = 'yes')", "'yes'",
+	 "\"dry_run\" must be \"true\" or \"false\", got \"yes\""},
+	{CSP ", 'dry_run' = '1')", "'1')",
+	 "\"dry_run\" must be \"true\" or \"false\", got \"1\""},
+	{CSP ", 'label' = '')", "'')",
+	 "bad snapshot label \"\" in \"label\": a name cannot be empty"},
+	{CSP ", 'label' = 'a/b')", "'a/b'",
+	 "bad snapshot label \"a/b\" in \"label\": a name cannot contain '/'"},
+	{CSP ", 'label' = '..')", "'..'",
+	 "bad snapshot label \"..\" in \"label\": \".\" and \"..\" are not "
+	 "names"},
+	/* VERIFY SNAPSHOT */
+	{"VERIFY", AT_END,
+	 "expected SNAPSHOT after VERIFY, found end of input"},
+	{"VERIFY TABLE t", "TABLE",
+	 "expected SNAPSHOT after VERIFY, found \"TABLE\""},
+	{"VERIFY SNAPSHOT", AT_END,
+	 "expected a snapshot label after SNAPSHOT, found end of input"},
+	{"VERIFY SNAPSHOT db.s FROM r", ".",
+	 "VERIFY SNAPSHOT takes no database: write the label alone, not "
+	 "\"db.label\""},
+	{"VERIFY SNAPSHOT s", AT_END,
+	 "expected FROM after the snapshot label, found end of input"},
+	{"VERIFY SNAPSHOT s FROM", AT_END,
+	 "expected a repository name after FROM, found end of input"},
+	{"VERIFY SNAPSHOT s FROM \"a/b\"", "\"a/b\"",
+	 "bad repository name \"a/b\""},
+	{VS "ON (t)", "ON",
+	 "expected PROPERTIES or the end of the statement, found \"ON\""},
+	{VS "PROPERTIES ('keep_last' = '1')", "'keep_last'",
+	 "unknown VERIFY SNAPSHOT property \"keep_last\" (allowed: "
+	 "backup_timestamp, sample_percent, seed)"},
+	{VS "PROPERTIES ('timeout' = '600')", "'timeout'",
+	 "unknown VERIFY SNAPSHOT property \"timeout\""},
+	{VS "PROPERTIES ('backup_timestamp' = '')", "'')",
+	 "\"backup_timestamp\" must not be empty"},
+	{VS "PROPERTIES ('seed' = '1', 'SEED' = '2')", "'SEED'",
+	 "property \"seed\" is given twice"},
+	{VS "PROPERTIES ('sample_percent' = '1', 'sample_percent' = '2')",
+	 "'sample_percent' = '2", "property \"sample_percent\" is given twice"},
+	{VS "PROPERTIES ('sample_percent' = '0')", "'0'",
+	 "\"sample_percent\" must be an integer from 1 to 100, got \"0\""},
+	{VS "PROPERTIES ('sample_percent' = '101')", "'101'",
+	 "\"sample_percent\" must be an integer from 1 to 100, got \"101\""},
+	{VS "PROPERTIES ('sample_percent' = '-5')", "'-5'", "got \"-5\""},
+	{VS "PROPERTIES ('sample_percent' = '50%')", "'50%'", "got \"50%\""},
+	{VS "PROPERTIES ('sample_percent' = '')", "'')", "got \"\""},
+	{VS "PROPERTIES ('sample_percent' = '0.5')", "'0.5'",
+	 "\"sample_percent\" must be an integer from 1 to 100"},
+	{VS "PROPERTIES ('seed' = '-1')", "'-1'",
+	 "\"seed\" must be an integer from 0 to 18446744073709551615, got "
+	 "\"-1\""},
+	{VS "PROPERTIES ('seed' = '18446744073709551616')", "'1844",
+	 "\"seed\" must be an integer from 0 to 18446744073709551615, got "
+	 "\"18446744073709551616\""},
+	{VS "PROPERTIES ('seed' = '99999999999999999999999999')", "'9999",
+	 "\"seed\" must be an integer from 0 to 18446744073709551615"},
+	{VS "PROPERTIES ('seed' = '0x10')", "'0x10'", "got \"0x10\""},
+	{VS "PROPERTIES ('seed' = '1e3')", "'1e3'", "got \"1e3\""},
+	{VS "PROPERTIES ('seed' = '')", "'')", "got \"\""},
+	{VS "PROPERTIES ('seed' = '-')", "'-'", "got \"-\""},
+	{VS "PROPERTIES ('seed' = ' 1')", "' 1'", "got \" 1\""},
+	{VS "PROPERTIES ('seed' = '99999999999999999999x')", "'9999",
+	 "got \"99999999999999999999x\""},
 };
 
 START_TEST(test_bad)
@@ -824,6 +1271,47 @@ START_TEST(test_positions)
 	       "missing required property \"backup_timestamp\"");
 	is_err("RESTORE SNAPSHOT s FROM r", 1, 26,
 	       "missing required property \"backup_timestamp\"");
+
+	/* The snapshot statements. */
+	is_err("CLEAN SNAPSHOTS FROM r\n"
+	       "PROPERTIES (\n"
+	       "\t'dry_run' = 'true',\n"
+	       "\t'label' = 'nightly'\n"
+	       ")\n",
+	       6, 1,
+	       "missing required property \"keep_last\" or \"older_than\"");
+	is_err("CLEAN SNAPSHOTS FROM r -- nothing to go by\n", 2, 1,
+	       "missing required property \"keep_last\" or \"older_than\"");
+	is_err("CLEAN SNAPSHOTS FROM r\n"
+	       "PROPERTIES (\n"
+	       "\t'keep_last' = '3',\n"
+	       "\t'older_than' = '90y'\n"
+	       ")",
+	       4, 17,
+	       "\"older_than\" must be a whole number followed by s, m, h, d "
+	       "or w, or by nothing for seconds (e.g. \"90d\"), got \"90y\"");
+	is_err("CLEAN SNAPSHOTS\n  (x)", 2, 3,
+	       "expected FROM after CLEAN SNAPSHOTS, found \"(\"");
+	is_err("CLEAN SNAPSHOTS 'x' FROM r", 1, 17,
+	       "expected FROM after CLEAN SNAPSHOTS, found 'x'");
+	is_err("VERIFY SNAPSHOT 数据.快照 FROM r", 1, 19,
+	       "VERIFY SNAPSHOT takes no database: write the label alone, not "
+	       "\"db.label\"");
+	is_err("DROP SNAPSHOT s FROM r\nPROPERTIES ('seed' = '1')", 2, 13,
+	       "unknown DROP SNAPSHOT property \"seed\" (allowed: "
+	       "backup_timestamp)");
+	is_err("VERIFY SNAPSHOT s FROM r PROPERTIES (\n"
+	       "  \"sample_percent\" = \"200\",\n"
+	       "  \"seed\" = \"1\")",
+	       2, 22,
+	       "\"sample_percent\" must be an integer from 1 to 100, got "
+	       "\"200\"");
+	is_err("DROP SNAPSHOT s FROM r PROPERTIES ('backup_timestamp' = 'x')\n"
+	       "PROPERTIES ('backup_timestamp' = 'y')",
+	       2, 1, "PROPERTIES is given twice");
+	is_err("DROP SNAPSHOT s FROM r PROPERTIES ('backup_timestamp' = 'x') "
+	       "garbage",
+	       1, 62, "unexpected text after the statement: \"garbage\"");
 }
 END_TEST
 
@@ -885,6 +1373,36 @@ START_TEST(test_long_names)
 		      "%s", err.msg);
 	ck_assert_uint_lt(strlen(err.msg), sizeof(err.msg) - 1);
 
+	/* The same for a label given as a property. */
+	memset(name, 'n', 256);
+	name[256] = '\0';
+	snprintf(stmt, sizeof(stmt), CSP ", 'label' = '%s')", name);
+	err = bad(stmt, strlen(stmt));
+	ck_assert_uint_eq(err.col, 65);
+	ck_assert_msg(strstr(err.msg, "bad snapshot label \"nnnn") &&
+			      strstr(err.msg, "...\" in \"label\": a name can "
+					      "be at most 255 bytes"),
+		      "%s", err.msg);
+	name[255] = '\0';
+	snprintf(stmt, sizeof(stmt), CSP ", 'label' = '%s')", name);
+	{
+		struct spec *sp = ok(stmt);
+
+		ck_assert_uint_eq(strlen(sp->only_label), 255);
+		spec_free(sp);
+	}
+
+	/* A long unknown key for a snapshot statement. */
+	memset(name, 'k', 500);
+	name[500] = '\0';
+	snprintf(stmt, sizeof(stmt), CSP ", \"%s\" = \"1\")", name);
+	err = bad(stmt, strlen(stmt));
+	ck_assert_msg(
+		strstr(err.msg, "unknown CLEAN SNAPSHOTS property \"kkkk") &&
+			strstr(err.msg, "...\" (allowed: keep_last, "
+					"older_than, dry_run, label)"),
+		"%s", err.msg);
+
 	/* Control bytes and quotes in a quoted name are escaped. */
 	err = bad("RESTORE SNAPSHOT \"a\\n\\\"/\" FROM r",
 		  strlen("RESTORE SNAPSHOT \"a\\n\\\"/\" FROM r"));
@@ -918,8 +1436,8 @@ START_TEST(test_api)
 
 	/* An empty statement, with or without a pointer. */
 	ck_assert_int_eq(spec_parse(NULL, 0, &err, &sp), -EINVAL);
-	ck_assert_str_eq(err.msg,
-			 "empty statement: expected RESTORE, BACKUP or CANCEL");
+	ck_assert_str_eq(err.msg, "empty statement: expected RESTORE, BACKUP, "
+				  "CANCEL, DROP, CLEAN or VERIFY");
 	ck_assert_int_eq(spec_parse("", 0, &err, &sp), -EINVAL);
 	ck_assert_ptr_eq(sp, sentinel);
 }
@@ -949,10 +1467,22 @@ static const char *const valid[] = {
 	 "PROPERTIES ('timeout' = '3600');"),
 	"CANCEL RESTORE FROM example_db;",
 	"CANCEL BACKUP FROM `example``db` /* c */ ;",
+	"DROP SNAPSHOT `snapshot_1` FROM example_repo PROPERTIES "
+	"(\"backup_timestamp\" = \"2018-05-04-16-45-08\");",
+	"drop snapshot s-1 from r /* every timestamp */",
+	"CLEAN SNAPSHOTS FROM `example_repo` PROPERTIES (\"keep_last\" = "
+	"\"7\", \"older_than\" = \"90d\", \"dry_run\" = \"true\", "
+	"\"label\" = \"nightly\");",
+	"clean snapshots from r properties ('older_than' = '12h') -- c\n",
+	"VERIFY SNAPSHOT snap FROM repo PROPERTIES ('backup_timestamp' = "
+	"'2024-01-01-00-00-00-123', 'sample_percent' = '10', 'seed' = "
+	"'18446744073709551615');",
+	"VERIFY SNAPSHOT \"快照\" FROM repo;",
 };
 
 /* Must the first n bytes of a valid statement fail? Yes if a bracket or
- * quote is still open, or a RESTORE hasn't closed its PROPERTIES. */
+ * quote is still open, or a RESTORE or CLEAN hasn't closed its PROPERTIES
+ * (which hold what they require). */
 static bool prefix_must_fail(const char *s, size_t n)
 {
 	const char *last = strrchr(s, ')');
@@ -962,7 +1492,8 @@ static bool prefix_must_fail(const char *s, size_t n)
 
 	if (n == 0)
 		return true;
-	if (strncmp(s, "RESTORE", 7) == 0 || strncmp(s, "restore", 7) == 0)
+	if (strncmp(s, "RESTORE", 7) == 0 || strncmp(s, "restore", 7) == 0 ||
+	    strncmp(s, "CLEAN", 5) == 0 || strncmp(s, "clean", 5) == 0)
 		if (n <= (size_t)(last - s))
 			return true;
 	for (i = 0; i < n; i++) {
@@ -1150,6 +1681,12 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, test_quoting);
 	tcase_add_test(tc, test_tight_and_spaced);
 	tcase_add_test(tc, test_properties);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("snapshots");
+	tcase_add_test(tc, test_drop);
+	tcase_add_test(tc, test_clean);
+	tcase_add_test(tc, test_verify);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");

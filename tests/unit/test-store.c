@@ -95,10 +95,19 @@ static int disk_count(const char *rel, const char *start)
 	return n;
 }
 
-/* No ".snapfs-tmp-" file anywhere below the test directory. */
+/*
+ * No temporary file anywhere below the test directory: neither a
+ * ".snapfs-tmp-" file nor anything left in the staging directory (which
+ * may itself exist, empty).
+ */
 static int tmp_cb(const char *path, const struct stat *sb, int flag,
 		  struct FTW *ftw)
 {
+	if (flag == FTW_D &&
+	    strcmp(path + ftw->base, ".snapfs-tmp-staging") == 0)
+		return 0;
+	if (strstr(path, "/.snapfs-tmp-staging/"))
+		return 1;
 	return strstr(path + ftw->base, ".snapfs-tmp-") == path + ftw->base;
 }
 
