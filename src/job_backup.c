@@ -151,6 +151,12 @@ int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
 			    "repository \"%s\" is not the mounted repository "
 			    "\"%s\"",
 			    sp->repo, repo_name(eng->repo));
+	if (sp->content == SPEC_CONTENT_METADATA_ONLY &&
+	    repo_flavor(eng->repo) == REPO_FLAVOR_STARROCKS)
+		return errf(err, errlen, -EINVAL,
+			    "\"content\" = \"metadata_only\" is a Doris "
+			    "feature: a StarRocks repository's RESTORE needs "
+			    "every tablet's data");
 	if (!store_can(st, STORE_CAP_WRITE))
 		return errf(err, errlen, -EROFS,
 			    "the repository at %s cannot be written", st->url);
