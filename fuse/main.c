@@ -157,6 +157,11 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	/* Keep each file's reads in order so a sequential pass can be
 	 * MD5-checked as it goes. */
 	conn->want &= ~FUSE_CAP_ASYNC_READ;
+	/* Link targets never change under an inode (a new target is a new
+	 * inode), so the kernel may keep them: a walk through latest/ then
+	 * costs no READLINK per path. */
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 }
 
 static void reply_entry(fuse_req_t req, struct snapfs *fs,

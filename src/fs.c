@@ -329,6 +329,11 @@ static int merge(struct snapfs *fs, struct node *dir, struct protolist *pl)
 		if (n && n->kind == N_LOCAL &&
 		    (!n->key || !p->key || strcmp(n->key, p->key) != 0))
 			n = NULL;
+		/* Likewise a "latest" link that now points elsewhere: the
+		 * kernel caches link targets per inode. */
+		if (n && n->kind == N_LINK && p->kind == N_LINK &&
+		    (!n->text || !p->text || strcmp(n->text, p->text) != 0))
+			n = NULL;
 		if (n && n->kind == p->kind) {
 			if (p->ready && n->kind != N_TS) {
 				n->size = p->size;

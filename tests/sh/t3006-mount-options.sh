@@ -3,7 +3,7 @@
 # loading, cache_ttl, repo=, fstab-style mount through mount.fuse3.
 . "$(dirname "$0")/lib.sh"
 require_fuse
-plan 19
+plan 21
 
 R=$TEST_TMP/repo
 M=$TEST_TMP/mnt
@@ -64,6 +64,23 @@ mkrepo --labels 1 --label-prefix fresh --seed 9 "$TEST_TMP/new" >/dev/null
 cp -a "$TEST_TMP/new/__palo_repository_demo/__ss_fresh1" "$R/__palo_repository_demo/"
 sleep 1.5
 ok "a new snapshot shows up after cache_ttl" test -d "$M/snapshots/fresh1/latest/db1"
+
+# A newer timestamp in an existing label moves latest (a new link inode,
+# so the kernel's cached target can't be stale).
+old=$(readlink "$M/snapshots/snap1/latest")
+python3 - "$R/__palo_repository_demo/__ss_snap1" <<'PY'
+import glob, hashlib, json, os, sys
+d = sys.argv[1]
+src = sorted(glob.glob(d + "/__info_*"))[-1]
+info = json.load(open(src))
+info["backup_time"] += 3600 * 1000
+b = json.dumps(info, separators=(",", ":")).encode()
+ts = "2030-01-01-00-00-00"
+open(f"{d}/__info_{ts}.{hashlib.md5(b).hexdigest()}", "wb").write(b)
+PY
+sleep 1.5
+is "latest follows the newest timestamp" "$(readlink "$M/snapshots/snap1/latest")" "2030-01-01-00-00-00"
+ok "and the old one is still there" test -d "$M/snapshots/snap1/$old"
 
 ok "fusermount3 -u unmounts the daemon" fusermount3 -u "$M"
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
