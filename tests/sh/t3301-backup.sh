@@ -6,7 +6,7 @@
 # in every state leaves nothing that looks complete; kill -9 in UPLOADING.
 . "$(dirname "$0")/lib.sh"
 require_fuse
-plan 34
+plan 37
 
 R=$TEST_TMP/repo
 M=$TEST_TMP/mnt
@@ -63,11 +63,16 @@ mount_snapfs "$R" "$M" -o data_dir="$TEST_TMP/fresh",backends=2
 bts=$(readlink "$M/snapshots/full/latest")
 echo "RESTORE SNAPSHOT db1.full FROM demo PROPERTIES (\"backup_timestamp\"=\"$bts\", \"replication_num\"=\"1\")" >"$M/control/restore"
 is "the backup restores into a fresh cluster" "$(wait_state "$(last_job)" FINISHED CANCELLED)" FINISHED
+pts=$(readlink "$M/snapshots/part/latest")
+echo "RESTORE SNAPSHOT partdb.part FROM demo PROPERTIES (\"backup_timestamp\"=\"$pts\", \"replication_num\"=\"1\")" >"$M/control/restore"
+is "the partial backup restores too" "$(wait_state "$(last_job)" FINISHED CANCELLED)" FINISHED
 umnt
 fresh=$(mount_snapfs "$R" "$M" -o data_dir="$TEST_TMP/fresh",backends=2; sums "$M/cluster/db1")
+freshp=$(sums "$M/cluster/partdb/t1")
 umnt
 mnt
 is "byte for byte the tables backed up" "$fresh" "$(sums "$M/cluster/db1")"
+is "and the partition backed up alone" "$freshp" "$(sums "$M/cluster/db1/t1" | grep '^[0-9a-f]* *p1/')"
 umnt
 
 # Slow states: hold, cancel, kill.
@@ -78,6 +83,8 @@ wait_state "$j" SNAPSHOTING UPLOAD_SNAPSHOT >/dev/null
 err=$(mkdir "$M/cluster/db1/t1/p9" 2>&1)
 case $err in *busy*) pass "a table being backed up can't be written (EBUSY)" ;; *) fail "a table being backed up can't be written (EBUSY)"; diag "$err" ;; esac
 is "the held backup finishes" "$(wait_state "$j" FINISHED CANCELLED)" FINISHED
+sleep 0.3
+is "the snapshot is the tables as they were" "$(sums "$M/snapshots/held/latest/db1")" "$(sums "$M/cluster/db1")"
 n=0
 for st in PENDING SNAPSHOTING UPLOAD_SNAPSHOT UPLOADING SAVE_META; do
 	n=$((n + 1))
