@@ -759,6 +759,39 @@ int cluster_tablet_dir(struct cluster *c, const char *db, const char *table,
 	return rc;
 }
 
+/* A replica on another filesystem (backend_dirs on several disks). */
+static int copy_file(const char *from, const char *to)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	int in, out, rc = 0;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0) {
+		rc = -errno;
+		close(in);
+		return rc;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			rc = -EIO;
+			break;
+		}
+	if (n < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && fsync(out) < 0)
+		rc = -errno;
+	close(in);
+	if (close(out) < 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(to);
+	return rc;
+}
+
 int cluster_add_file(struct cluster *c, const char *db, const char *table,
 		     const char *part, const char *index, int64_t tablet_id,
 		     const char *file, const char *md5, uint64_t size)
@@ -801,7 +834,8 @@ int cluster_add_file(struct cluster *c, const char *db, const char *table,
 			snprintf(from, sizeof(from), "%s/%s", first, file);
 			snprintf(to, sizeof(to), "%s/%s", dir, file);
 			if (rc == 0 && link(from, to) < 0 && errno != EEXIST)
-				rc = -errno;
+				rc = errno == EXDEV ? copy_file(from, to)
+						    : -errno;
 			if (rc < 0)
 				break;
 		}

@@ -4,7 +4,7 @@
 # distinct backends, EBUSY while a job holds the table, kept across mounts.
 . "$(dirname "$0")/lib.sh"
 require_fuse
-plan 22
+plan 24
 
 R=$TEST_TMP/repo
 M=$TEST_TMP/mnt
@@ -47,4 +47,20 @@ ok "after the commit the restored table is writable" mkdir "$M/cluster/db1/t2/p9
 err=$(echo "RESTORE SNAPSHOT db1.snap1 FROM demo ON (t1) PROPERTIES (\"backup_timestamp\"=\"$ts\", \"replication_num\"=\"1\")" 2>&1 >"$M/control/restore")
 ok "restoring over a hand-made table of another structure is refused" grep -q "different structure" "$M/control/last_error"
 ok "the catalog has ids for everything made by hand" test -d "$D/catalog"
+
+# Backends on two filesystems (one per disk): replicas are copied.
+umnt
+SHM=$(mktemp -d /dev/shm/snapfs-t3201.XXXXXX 2>/dev/null)
+if [ -n "$SHM" ] && [ "$(stat -c %d "$SHM")" != "$(stat -c %d "$TEST_TMP")" ]; then
+	at_exit "rm -rf '$SHM'"
+	mount_snapfs "$R" "$M" -o data_dir="$TEST_TMP/d2",backend_dirs="$TEST_TMP/be0:$SHM/be1"
+	mkdir -p "$M/cluster/x/t/p/i/70001"
+	ok "a file in a tablet with replicas on two filesystems" cp "$TEST_TMP/seg" "$M/cluster/x/t/p/i/70001/r.dat"
+	is "both replicas hold it" "$(cat "$TEST_TMP"/be0/tablets/70001/*/r.dat "$SHM"/be1/tablets/70001/*/r.dat | md5sum | cut -c1-32)" \
+		"$(cat "$TEST_TMP/seg" "$TEST_TMP/seg" | md5sum | cut -c1-32)"
+else
+	[ -n "$SHM" ] && rm -rf "$SHM"
+	pass "a file in a tablet with replicas on two filesystems # SKIP no second filesystem"
+	pass "both replicas hold it # SKIP no second filesystem"
+fi
 done_testing
