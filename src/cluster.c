@@ -221,6 +221,15 @@ int cluster_snapshot_dir(const struct cluster *c, unsigned be, int64_t job_id,
 	return 0;
 }
 
+int cluster_make_snapshot_dir(const struct cluster *c, unsigned be,
+			      int64_t job_id, int64_t tablet_id, char *buf,
+			      size_t len)
+{
+	int rc = cluster_snapshot_dir(c, be, job_id, tablet_id, buf, len);
+
+	return rc < 0 ? rc : mkdir_p(buf);
+}
+
 int cluster_remove_snapshot(const struct cluster *c, int64_t job_id)
 {
 	char dir[PATH_MAX];
@@ -759,7 +768,6 @@ int cluster_tablet_dir(struct cluster *c, const char *db, const char *table,
 	return rc;
 }
 
-/* A replica on another filesystem (backend_dirs on several disks). */
 static int copy_file(const char *from, const char *to)
 {
 	char buf[1 << 16];
@@ -790,6 +798,14 @@ static int copy_file(const char *from, const char *to)
 	if (rc < 0)
 		unlink(to);
 	return rc;
+}
+
+int cluster_link_or_copy(const char *from, const char *to)
+{
+	if (link(from, to) == 0 || errno == EEXIST)
+		return 0;
+	/* A replica on another filesystem (backend_dirs on several disks). */
+	return errno == EXDEV ? copy_file(from, to) : -errno;
 }
 
 int cluster_add_file(struct cluster *c, const char *db, const char *table,
@@ -833,9 +849,8 @@ int cluster_add_file(struct cluster *c, const char *db, const char *table,
 			rc = mkdir_p(dir);
 			snprintf(from, sizeof(from), "%s/%s", first, file);
 			snprintf(to, sizeof(to), "%s/%s", dir, file);
-			if (rc == 0 && link(from, to) < 0 && errno != EEXIST)
-				rc = errno == EXDEV ? copy_file(from, to)
-						    : -errno;
+			if (rc == 0)
+				rc = cluster_link_or_copy(from, to);
 			if (rc < 0)
 				break;
 		}

@@ -75,6 +75,18 @@ int cluster_remove_replica(const struct cluster *c, unsigned be,
 int cluster_snapshot_dir(const struct cluster *c, unsigned be, int64_t job_id,
 			 int64_t tablet_id, char *buf, size_t len);
 
+/** cluster_snapshot_dir(), and create it. @return 0; -errno. */
+int cluster_make_snapshot_dir(const struct cluster *c, unsigned be,
+			      int64_t job_id, int64_t tablet_id, char *buf,
+			      size_t len);
+
+/**
+ * Hard-link @from to @to, or copy it when they are on different
+ * filesystems; an existing @to counts as done.
+ * @return 0; -errno.
+ */
+int cluster_link_or_copy(const char *from, const char *to);
+
 /** Remove a backup job's snapshot directories on every backend. */
 int cluster_remove_snapshot(const struct cluster *c, int64_t job_id);
 

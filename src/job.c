@@ -489,18 +489,6 @@ struct job *job_running_for_db_locked(struct jobs *eng, const char *db)
 	return NULL;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int submit_cancel(struct jobs *eng, const struct spec *sp, char *err,
 			 size_t errlen, int64_t *job_id)
 {
@@ -527,20 +515,21 @@ static int submit_cancel(struct jobs *eng, const struct spec *sp, char *err,
 	}
 	pthread_mutex_unlock(&eng->lock);
 	if (!jb) {
-		set_err(err, errlen, "no %s job of database \"%s\" is running",
-			what, sp->db);
+		job_errf(err, errlen, 0,
+			 "no %s job of database \"%s\" is running", what,
+			 sp->db);
 		return -ENOENT;
 	}
 	if (late) {
 		/* Its effect is one step that has begun: it can't be half
 		 * undone. */
-		set_err(err, errlen,
-			"job %" PRId64 " of database \"%s\" is %s: too late "
-			"to cancel",
-			jb->id, sp->db,
-			job_state_name(state == job_no_return[jb->kind]
-					       ? state
-					       : job_no_return[jb->kind]));
+		job_errf(err, errlen, 0,
+			 "job %" PRId64 " of database \"%s\" is %s: too late "
+			 "to cancel",
+			 jb->id, sp->db,
+			 job_state_name(state == job_no_return[jb->kind]
+						? state
+						: job_no_return[jb->kind]));
 		return -EBUSY;
 	}
 	if (job_id)
@@ -589,9 +578,9 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 	int rc;
 	rc = spec_parse(text, len, &se, &sp);
 	if (rc == -EINVAL) {
-		set_err(err, errlen, "line %u, column %u: %s", se.line, se.col,
-			se.msg); /* Ran out of text: maybe the rest is still to
-				    be written. */
+		job_errf(err, errlen, 0, "line %u, column %u: %s", se.line,
+			 se.col, se.msg); /* Ran out of text: maybe the rest is
+					     still to be written. */
 		return at_end(text, len, se.line, se.col) ? -EAGAIN : rc;
 	}
 	if (rc < 0)
@@ -599,11 +588,11 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 	switch (ctl) {
 	case JOBS_CONTROL_RESTORE:
 		if (sp->kind != SPEC_RESTORE) {
-			set_err(err, errlen,
-				"control/restore takes RESTORE statements, "
-				"not %s (use control/%s)",
-				spec_kind_name(sp->kind),
-				control_for(sp->kind));
+			job_errf(err, errlen, 0,
+				 "control/restore takes RESTORE statements, "
+				 "not %s (use control/%s)",
+				 spec_kind_name(sp->kind),
+				 control_for(sp->kind));
 			rc = -EINVAL;
 			break;
 		}
@@ -612,10 +601,10 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 	case JOBS_CONTROL_CANCEL:
 		if (sp->kind != SPEC_CANCEL_RESTORE &&
 		    sp->kind != SPEC_CANCEL_BACKUP) {
-			set_err(err, errlen,
-				"control/cancel takes CANCEL RESTORE/BACKUP "
-				"FROM db, not %s",
-				spec_kind_name(sp->kind));
+			job_errf(err, errlen, 0,
+				 "control/cancel takes CANCEL RESTORE/BACKUP "
+				 "FROM db, not %s",
+				 spec_kind_name(sp->kind));
 			rc = -EINVAL;
 			break;
 		}
@@ -623,11 +612,11 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 		break;
 	case JOBS_CONTROL_BACKUP:
 		if (sp->kind != SPEC_BACKUP) {
-			set_err(err, errlen,
-				"control/backup takes BACKUP statements, not "
-				"%s (use control/%s)",
-				spec_kind_name(sp->kind),
-				control_for(sp->kind));
+			job_errf(err, errlen, 0,
+				 "control/backup takes BACKUP statements, not "
+				 "%s (use control/%s)",
+				 spec_kind_name(sp->kind),
+				 control_for(sp->kind));
 			rc = -EINVAL;
 			break;
 		}
@@ -638,6 +627,16 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 		break;
 	}
 	spec_free(sp);
+	return rc;
+}
+
+int job_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 

@@ -25,7 +25,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,19 +57,6 @@ struct backup_work {
 	size_t ntabs;
 	atomic_size_t next;
 };
-
-static int errf(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int errf(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static json_t *named(json_t *arr, const char *name)
 {
@@ -142,36 +128,39 @@ int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
 	int rc;
 
 	if (!sp->db)
-		return errf(err, errlen, -EINVAL,
-			    "BACKUP needs a database: BACKUP SNAPSHOT "
-			    "db.%s TO %s ...",
-			    sp->label, sp->repo);
+		return job_errf(err, errlen, -EINVAL,
+				"BACKUP needs a database: BACKUP SNAPSHOT "
+				"db.%s TO %s ...",
+				sp->label, sp->repo);
 	if (strcmp(sp->repo, repo_name(eng->repo)) != 0)
-		return errf(err, errlen, -ENOENT,
-			    "repository \"%s\" is not the mounted repository "
-			    "\"%s\"",
-			    sp->repo, repo_name(eng->repo));
+		return job_errf(
+			err, errlen, -ENOENT,
+			"repository \"%s\" is not the mounted repository "
+			"\"%s\"",
+			sp->repo, repo_name(eng->repo));
 	if (sp->content == SPEC_CONTENT_METADATA_ONLY &&
 	    repo_flavor(eng->repo) == REPO_FLAVOR_STARROCKS)
-		return errf(err, errlen, -EINVAL,
-			    "\"content\" = \"metadata_only\" is a Doris "
-			    "feature: a StarRocks repository's RESTORE needs "
-			    "every tablet's data");
+		return job_errf(
+			err, errlen, -EINVAL,
+			"\"content\" = \"metadata_only\" is a Doris "
+			"feature: a StarRocks repository's RESTORE needs "
+			"every tablet's data");
 	if (!store_can(st, STORE_CAP_WRITE))
-		return errf(err, errlen, -EROFS,
-			    "the repository at %s cannot be written", st->url);
+		return job_errf(err, errlen, -EROFS,
+				"the repository at %s cannot be written",
+				st->url);
 	/* As Doris: a label that exists in the repository is refused. */
 	snprintf(dir, sizeof(dir), "__ss_%s", sp->label);
 	rc = repo_label_load(eng->repo, dir, &l);
 	repo_label_free(l);
 	if (rc == 0)
-		return errf(err, errlen, -EEXIST,
-			    "Snapshot with name '%s' already exist in "
-			    "repository '%s'",
-			    sp->label, repo_name(eng->repo));
+		return job_errf(err, errlen, -EEXIST,
+				"Snapshot with name '%s' already exist in "
+				"repository '%s'",
+				sp->label, repo_name(eng->repo));
 	if (rc != -ENOENT)
-		return errf(err, errlen, rc, "cannot list %s: %s", dir,
-			    strerror(-rc));
+		return job_errf(err, errlen, rc, "cannot list %s: %s", dir,
+				strerror(-rc));
 
 	rc = catalog_begin(cluster_catalog(eng->cl), true, &t);
 	if (rc < 0)
@@ -179,9 +168,9 @@ int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
 	snprintf(key, sizeof(key), "db/%s", sp->db);
 	rc = catalog_get(t, key, &dbrec);
 	if (rc == -ENOENT) {
-		rc = errf(err, errlen, rc,
-			  "database \"%s\" is not in the local cluster",
-			  sp->db);
+		rc = job_errf(err, errlen, rc,
+			      "database \"%s\" is not in the local cluster",
+			      sp->db);
 		goto out;
 	}
 	if (rc < 0)
@@ -206,15 +195,15 @@ int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
 		tbl = want ? named(all.arr, want->name)
 			   : json_array_get(all.arr, i);
 		if (!tbl) {
-			rc = errf(err, errlen, -ENOENT,
-				  "table \"%s\" is not in database \"%s\"",
-				  want->name, sp->db);
+			rc = job_errf(err, errlen, -ENOENT,
+				      "table \"%s\" is not in database \"%s\"",
+				      want->name, sp->db);
 			goto out;
 		}
 		if (strcmp(jstr(tbl, "state"), "NORMAL") != 0) {
-			rc = errf(err, errlen, -EBUSY,
-				  "table %s.%s is being restored", sp->db,
-				  jstr(tbl, "name"));
+			rc = job_errf(err, errlen, -EBUSY,
+				      "table %s.%s is being restored", sp->db,
+				      jstr(tbl, "name"));
 			goto out;
 		}
 		tbl = json_deep_copy(tbl);
@@ -230,11 +219,12 @@ int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
 					  want->partitions[k]);
 				if (!v) {
 					json_decref(keep);
-					rc = errf(err, errlen, -ENOENT,
-						  "partition \"%s\" is not in "
-						  "table %s.%s",
-						  want->partitions[k], sp->db,
-						  want->name);
+					rc = job_errf(
+						err, errlen, -ENOENT,
+						"partition \"%s\" is not in "
+						"table %s.%s",
+						want->partitions[k], sp->db,
+						want->name);
 					goto out;
 				}
 				json_array_append(keep, v);
@@ -244,8 +234,9 @@ int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
 		json_array_append_new(objs, json_string(jstr(tbl, "name")));
 	}
 	if (json_array_size(tables) == 0) {
-		rc = errf(err, errlen, -ENOENT,
-			  "database \"%s\" has no tables to back up", sp->db);
+		rc = job_errf(err, errlen, -ENOENT,
+			      "database \"%s\" has no tables to back up",
+			      sp->db);
 		goto out;
 	}
 	rc = catalog_alloc_ids(t, 1, &id);
@@ -306,11 +297,12 @@ int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
 		    strcmp(jstr(jb->next->rec, "SnapshotName"), sp->label) == 0)
 			other = jb->next;
 	if (other) {
-		rc = errf(err, errlen, -EBUSY,
-			  "database \"%s\" or label \"%s\" has a running job "
-			  "%" PRId64 " (%s); wait for it or CANCEL",
-			  sp->db, sp->label, other->id,
-			  job_state_name(other->state));
+		rc = job_errf(
+			err, errlen, -EBUSY,
+			"database \"%s\" or label \"%s\" has a running job "
+			"%" PRId64 " (%s); wait for it or CANCEL",
+			sp->db, sp->label, other->id,
+			job_state_name(other->state));
 		pthread_mutex_unlock(&eng->lock);
 		goto out;
 	}
@@ -408,22 +400,6 @@ static int source_dir(struct job *jb, json_t *tab, char *buf, size_t len,
 				   jint(rep, "id"), jint(rep, "gen"), buf, len);
 }
 
-static int mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* Hard links of every file, taken while the job holds the tables. */
 static int do_snapshoting(struct job *jb)
 {
@@ -439,11 +415,9 @@ static int do_snapshoting(struct job *jb)
 
 		rc = source_dir(jb, tab, src, sizeof(src), &be);
 		if (rc == 0)
-			rc = cluster_snapshot_dir(jb->eng->cl, be, jb->id,
-						  jint(tab, "id"), dst,
-						  sizeof(dst));
-		if (rc == 0)
-			rc = mkdirs(dst);
+			rc = cluster_make_snapshot_dir(jb->eng->cl, be, jb->id,
+						       jint(tab, "id"), dst,
+						       sizeof(dst));
 		if (rc < 0)
 			return rc;
 		json_array_foreach (json_object_get(replica0(tab), "files"), k,

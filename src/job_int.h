@@ -88,6 +88,9 @@ int job_set_state(struct job *jb, enum job_state to,
 void job_request_cancel(struct job *jb, const char *by, const char *msg);
 bool job_should_stop(struct job *jb);
 long job_test_knob(const char *name);
+/** Format a message into @err and return @rc (for "return job_errf(...)"). */
+int job_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void job_test_pause(struct job *jb, const char *knob);
 struct job *job_new(struct jobs *eng, int64_t id, json_t *rec);
 int job_spawn(struct job *jb);

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +20,6 @@
 #include "spec.h"
 
 #include "banned.h"
-
-static int errf(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int errf(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 /* Does a running job read (restore) or write (backup) label/ts? NULL ts:
  * any timestamp of the label. */
@@ -71,23 +57,23 @@ static int drop_one(struct jobs *eng, const char *label, const char *ts,
 
 	jb = job_using(eng, label, ts);
 	if (jb)
-		return errf(err, errlen, -EBUSY,
-			    "snapshot %s/%s is in use by job %" PRId64
-			    "; wait for it or cancel it",
-			    label, ts, jb->id);
+		return job_errf(err, errlen, -EBUSY,
+				"snapshot %s/%s is in use by job %" PRId64
+				"; wait for it or cancel it",
+				label, ts, jb->id);
 	snprintf(dir, sizeof(dir), "__ss_%s", label);
 	rc = repo_label_load(eng->repo, dir, &l);
 	if (rc < 0)
-		return errf(err, errlen, rc, "snapshot \"%s\" not found",
-			    label);
+		return job_errf(err, errlen, rc, "snapshot \"%s\" not found",
+				label);
 	for (i = 0; i < l->nts; i++)
 		if (strcmp(l->ts[i].name, ts) == 0)
 			break;
 	if (i == l->nts) {
 		repo_label_free(l);
-		return errf(err, errlen, -ENOENT,
-			    "snapshot \"%s\" has no timestamp \"%s\"", label,
-			    ts);
+		return job_errf(err, errlen, -ENOENT,
+				"snapshot \"%s\" has no timestamp \"%s\"",
+				label, ts);
 	}
 	rc = repo_snapshot_delete(eng->repo, l, &l->ts[i], err, errlen);
 	if (rc == 0)
@@ -108,14 +94,14 @@ static int do_drop(struct jobs *eng, const struct spec *sp, FILE *out,
 		return drop_one(eng, sp->label, sp->backup_timestamp, out, err,
 				errlen);
 	if (job_using(eng, sp->label, NULL))
-		return errf(err, errlen, -EBUSY,
-			    "snapshot %s is in use by a running job",
-			    sp->label);
+		return job_errf(err, errlen, -EBUSY,
+				"snapshot %s is in use by a running job",
+				sp->label);
 	snprintf(dir, sizeof(dir), "__ss_%s", sp->label);
 	rc = repo_label_load(eng->repo, dir, &l);
 	if (rc < 0)
-		return errf(err, errlen, rc, "snapshot \"%s\" not found",
-			    sp->label);
+		return job_errf(err, errlen, rc, "snapshot \"%s\" not found",
+				sp->label);
 	names = calloc(l->nts + 1, sizeof(*names));
 	for (i = 0; names && i < l->nts; i++)
 		if (l->ts[i].valid_name)
@@ -152,8 +138,8 @@ static int do_clean(struct jobs *eng, const struct spec *sp, FILE *out,
 	rc = repo_retention_plan(eng->repo, (int)sp->keep_last,
 				 sp->older_than_s, (int64_t)time(NULL), &plan);
 	if (rc < 0)
-		return errf(err, errlen, rc, "cannot plan the clean-up: %s",
-			    strerror(-rc));
+		return job_errf(err, errlen, rc, "cannot plan the clean-up: %s",
+				strerror(-rc));
 	fprintf(out, "%s", sp->dry_run ? "DRY RUN: would drop\n" : "");
 	for (i = 0; i < plan->n; i++) {
 		const struct repo_plan_item *it = &plan->items[i];
@@ -181,10 +167,10 @@ static int do_clean(struct jobs *eng, const struct spec *sp, FILE *out,
 		done == 1 ? "" : "s",
 		sp->dry_run ? "would be dropped" : "dropped", failed);
 	repo_plan_free(plan);
-	return failed ? errf(err, errlen, -EIO,
-			     "%zu snapshots could not be dropped (see "
-			     "control/last_report)",
-			     failed)
+	return failed ? job_errf(err, errlen, -EIO,
+				 "%zu snapshots could not be dropped (see "
+				 "control/last_report)",
+				 failed)
 		      : 0;
 }
 
@@ -201,8 +187,8 @@ static int do_verify(struct jobs *eng, const struct spec *sp, FILE *out,
 	snprintf(dir, sizeof(dir), "__ss_%s", sp->label);
 	rc = repo_label_load(eng->repo, dir, &l);
 	if (rc < 0)
-		return errf(err, errlen, rc, "snapshot \"%s\" not found",
-			    sp->label);
+		return job_errf(err, errlen, rc, "snapshot \"%s\" not found",
+				sp->label);
 	/* The given timestamp, or the newest valid one. */
 	for (i = 0; i < l->nts; i++)
 		if (l->ts[i].valid_name &&
@@ -210,13 +196,13 @@ static int do_verify(struct jobs *eng, const struct spec *sp, FILE *out,
 		     strcmp(l->ts[i].name, sp->backup_timestamp) == 0))
 			pick = i;
 	if (pick == SIZE_MAX) {
-		rc = errf(err, errlen, -ENOENT, "snapshot \"%s\" has no %s%s%s",
-			  sp->label,
-			  sp->backup_timestamp ? "timestamp \""
-					       : "complete "
-						 "timestamp",
-			  sp->backup_timestamp ? sp->backup_timestamp : "",
-			  sp->backup_timestamp ? "\"" : "");
+		rc = job_errf(err, errlen, -ENOENT,
+			      "snapshot \"%s\" has no %s%s%s", sp->label,
+			      sp->backup_timestamp ? "timestamp \""
+						   : "complete "
+						     "timestamp",
+			      sp->backup_timestamp ? sp->backup_timestamp : "",
+			      sp->backup_timestamp ? "\"" : "");
 		goto out;
 	}
 	rc = repo_snapshot_load(eng->repo, l, &l->ts[pick], &s);
@@ -226,8 +212,8 @@ static int do_verify(struct jobs *eng, const struct spec *sp, FILE *out,
 	if (rc == 0)
 		rc = repo_verify_text(rep, &text, &len);
 	if (rc < 0) {
-		errf(err, errlen, rc, "verify %s/%s: %s", sp->label,
-		     l->ts[pick].name, strerror(-rc));
+		job_errf(err, errlen, rc, "verify %s/%s: %s", sp->label,
+			 l->ts[pick].name, strerror(-rc));
 		goto out;
 	}
 	fprintf(out, "VERIFY %s/%s (%u%%, seed %" PRIu64 ")\n", sp->label,
@@ -255,24 +241,24 @@ int jobs_manage(struct jobs *eng, const char *text, size_t len, char *err,
 
 	rc = spec_parse(text, len, &se, &sp);
 	if (rc == -EINVAL)
-		return errf(err, errlen, rc, "line %u, column %u: %s", se.line,
-			    se.col, se.msg);
+		return job_errf(err, errlen, rc, "line %u, column %u: %s",
+				se.line, se.col, se.msg);
 	if (rc < 0)
 		return rc;
 	if (sp->kind != SPEC_DROP_SNAPSHOT &&
 	    sp->kind != SPEC_CLEAN_SNAPSHOTS &&
 	    sp->kind != SPEC_VERIFY_SNAPSHOT) {
-		rc = errf(err, errlen, -EINVAL,
-			  "control/snapshots takes DROP SNAPSHOT, CLEAN "
-			  "SNAPSHOTS or VERIFY SNAPSHOT, not %s",
-			  spec_kind_name(sp->kind));
+		rc = job_errf(err, errlen, -EINVAL,
+			      "control/snapshots takes DROP SNAPSHOT, CLEAN "
+			      "SNAPSHOTS or VERIFY SNAPSHOT, not %s",
+			      spec_kind_name(sp->kind));
 		goto done;
 	}
 	if (strcmp(sp->repo, repo_name(eng->repo)) != 0) {
-		rc = errf(err, errlen, -ENOENT,
-			  "repository \"%s\" is not the mounted repository "
-			  "\"%s\"",
-			  sp->repo, repo_name(eng->repo));
+		rc = job_errf(err, errlen, -ENOENT,
+			      "repository \"%s\" is not the mounted repository "
+			      "\"%s\"",
+			      sp->repo, repo_name(eng->repo));
 		goto done;
 	}
 	out = open_memstream(&buf, &n);

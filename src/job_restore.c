@@ -52,19 +52,6 @@ struct restore_work {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int errf(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int errf(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 static const struct jobinfo_table *ji_table(const struct jobinfo *ji,
 					    const char *name)
 {
@@ -113,12 +100,14 @@ static int load_snapshot(struct repo *repo, const char *label, const char *ts,
 	snprintf(dir, sizeof(dir), "__ss_%s", label);
 	rc = repo_label_load(repo, dir, &l);
 	if (rc == -ENOENT)
-		return errf(err, errlen, rc,
-			    "snapshot \"%s\" not found in repository \"%s\"",
-			    label, repo_name(repo));
+		return job_errf(
+			err, errlen, rc,
+			"snapshot \"%s\" not found in repository \"%s\"", label,
+			repo_name(repo));
 	if (rc < 0)
-		return errf(err, errlen, rc, "cannot list snapshot \"%s\": %s",
-			    label, strerror(-rc));
+		return job_errf(err, errlen, rc,
+				"cannot list snapshot \"%s\": %s", label,
+				strerror(-rc));
 	for (i = 0; i < l->nts; i++) {
 		if (!l->ts[i].valid_name)
 			continue;
@@ -131,22 +120,22 @@ static int load_snapshot(struct repo *repo, const char *label, const char *ts,
 		}
 	}
 	if (i == l->nts) {
-		rc = errf(err, errlen, -ENOENT,
-			  "snapshot \"%s\" has no backup_timestamp \"%s\" "
-			  "(it has: %s)",
-			  label, ts, avail[0] ? avail : "none");
+		rc = job_errf(err, errlen, -ENOENT,
+			      "snapshot \"%s\" has no backup_timestamp \"%s\" "
+			      "(it has: %s)",
+			      label, ts, avail[0] ? avail : "none");
 		goto out;
 	}
 	rc = repo_snapshot_load(repo, l, &l->ts[i], &s);
 	if (rc < 0) {
-		errf(err, errlen, rc, "cannot read snapshot %s/%s: %s", label,
-		     ts, strerror(-rc));
+		job_errf(err, errlen, rc, "cannot read snapshot %s/%s: %s",
+			 label, ts, strerror(-rc));
 		goto out;
 	}
 	if (!s->ok || !s->ji) {
-		rc = errf(err, errlen, -EINVAL,
-			  "snapshot %s/%s is not usable: %s", label, ts,
-			  s->verdict);
+		rc = job_errf(err, errlen, -EINVAL,
+			      "snapshot %s/%s is not usable: %s", label, ts,
+			      s->verdict);
 		goto out;
 	}
 out:
@@ -386,11 +375,12 @@ static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
 				keep = false;
 		}
 		if (!keep && !sp->force_replace)
-			return errf(err, errlen, -EEXIST,
-				    "table %s.%s exists with a different "
-				    "structure (%s); add \"force_replace\" = "
-				    "\"true\" to replace it",
-				    db, pk->dst, why);
+			return job_errf(
+				err, errlen, -EEXIST,
+				"table %s.%s exists with a different "
+				"structure (%s); add \"force_replace\" = "
+				"\"true\" to replace it",
+				db, pk->dst, why);
 	}
 	if (keep) {
 		tbl = json_deep_copy(existing);
@@ -484,19 +474,20 @@ static int pick_tables(const struct spec *sp, const struct jobinfo *ji,
 
 		if (!st) {
 			free(pk);
-			return errf(err, errlen, -ENOENT,
-				    "table \"%s\" is not in snapshot %s (it "
-				    "holds: %s)",
-				    t->name, ji->name, have);
+			return job_errf(
+				err, errlen, -ENOENT,
+				"table \"%s\" is not in snapshot %s (it "
+				"holds: %s)",
+				t->name, ji->name, have);
 		}
 		for (j = 0; j < t->npartitions; j++)
 			if (!ji_partition(st, t->partitions[j])) {
 				free(pk);
-				return errf(err, errlen, -ENOENT,
-					    "partition \"%s\" is not in table "
-					    "\"%s\" of snapshot %s",
-					    t->partitions[j], t->name,
-					    ji->name);
+				return job_errf(
+					err, errlen, -ENOENT,
+					"partition \"%s\" is not in table "
+					"\"%s\" of snapshot %s",
+					t->partitions[j], t->name, ji->name);
 			}
 		pk[n].st = st;
 		pk[n].dst = t->alias ? t->alias : t->name;
@@ -519,9 +510,10 @@ static int pick_tables(const struct spec *sp, const struct jobinfo *ji,
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
 			if (strcmp(pk[i].dst, pk[j].dst) == 0) {
-				errf(err, errlen, -EINVAL,
-				     "two tables would be restored as \"%s\"",
-				     pk[i].dst);
+				job_errf(err, errlen, -EINVAL,
+					 "two tables would be restored as "
+					 "\"%s\"",
+					 pk[i].dst);
 				free(pk);
 				return -EINVAL;
 			}
@@ -548,23 +540,24 @@ int job_restore_submit(struct jobs *eng, const struct spec *sp, char *err,
 	int rc;
 
 	if (strcmp(sp->repo, repo_name(eng->repo)) != 0)
-		return errf(err, errlen, -ENOENT,
-			    "repository \"%s\" is not the mounted repository "
-			    "\"%s\"",
-			    sp->repo, repo_name(eng->repo));
+		return job_errf(
+			err, errlen, -ENOENT,
+			"repository \"%s\" is not the mounted repository "
+			"\"%s\"",
+			sp->repo, repo_name(eng->repo));
 	if (sp->replication_num > nbe)
-		return errf(err, errlen, -EINVAL,
-			    "replication_num %u needs %u backends; this "
-			    "cluster has %u (mount with -o backends=N)",
-			    sp->replication_num, sp->replication_num, nbe);
+		return job_errf(err, errlen, -EINVAL,
+				"replication_num %u needs %u backends; this "
+				"cluster has %u (mount with -o backends=N)",
+				sp->replication_num, sp->replication_num, nbe);
 	rc = load_snapshot(eng->repo, sp->label, sp->backup_timestamp, &l, &s,
 			   err, errlen);
 	if (rc < 0)
 		return rc;
 	if (sp->src_db && strcmp(sp->src_db, s->ji->database) != 0) {
-		rc = errf(err, errlen, -ENOENT,
-			  "snapshot %s holds database \"%s\", not \"%s\"",
-			  sp->label, s->ji->database, sp->src_db);
+		rc = job_errf(err, errlen, -ENOENT,
+			      "snapshot %s holds database \"%s\", not \"%s\"",
+			      sp->label, s->ji->database, sp->src_db);
 		goto out;
 	}
 	db = sp->db ? sp->db : s->ji->database;
@@ -573,7 +566,7 @@ int job_restore_submit(struct jobs *eng, const struct spec *sp, char *err,
 	pthread_mutex_lock(&eng->lock);
 	other = job_running_for_db_locked(eng, db);
 	if (other)
-		rc = errf(
+		rc = job_errf(
 			err, errlen, -EBUSY,
 			"database \"%s\" has a running job %" PRId64
 			" (%s, state %s); wait for it or CANCEL RESTORE "
@@ -702,7 +695,7 @@ int job_restore_submit(struct jobs *eng, const struct spec *sp, char *err,
 	pthread_mutex_lock(&eng->lock);
 	other = job_running_for_db_locked(eng, db);
 	if (other) {
-		rc = errf(
+		rc = job_errf(
 			err, errlen, -EBUSY,
 			"database \"%s\" has a running job %" PRId64
 			" (%s, state %s); wait for it or CANCEL RESTORE "
@@ -971,41 +964,6 @@ static int do_download_list(struct job *jb)
 }
 
 /* Copy a local file (replicas on different filesystems). */
-static int copy_file(const char *from, const char *to)
-{
-	char buf[1 << 16];
-	int in, out, rc = 0;
-	ssize_t n;
-
-	in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return -errno;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		rc = -errno;
-		close(in);
-		return rc;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			rc = -EIO;
-			break;
-		}
-	if (n < 0)
-		rc = -errno;
-	close(in);
-	if (close(out) < 0 && rc == 0)
-		rc = -errno;
-	return rc;
-}
-
-static int link_or_copy(const char *from, const char *to)
-{
-	if (link(from, to) == 0 || errno == EEXIST)
-		return 0;
-	return copy_file(from, to);
-}
-
 /* Is @name with @md5 in the old replica's file list? */
 static bool old_has(json_t *old, const char *name, const char *md5)
 {
@@ -1148,7 +1106,7 @@ static int download_tablet(struct job *jb, struct rtab *rt)
 			atomic_fetch_add(&jb->bytes_done, f->size);
 			atomic_fetch_add(&jb->files_reused, 1);
 		} else if (old && old_has(old, lname, f->md5) &&
-			   link_or_copy(po, p0) == 0) {
+			   cluster_link_or_copy(po, p0) == 0) {
 			/* The table already has this exact file. */
 			atomic_fetch_add(&jb->bytes_done, f->size);
 			atomic_fetch_add(&jb->files_reused, 1);
@@ -1164,7 +1122,7 @@ static int download_tablet(struct job *jb, struct rtab *rt)
 			if (rc < 0)
 				goto out;
 			snprintf(pi, sizeof(pi), "%s/%s", di, lname);
-			rc = link_or_copy(p0, pi);
+			rc = cluster_link_or_copy(p0, pi);
 			if (rc < 0) {
 				snap_log(LOG_ERR, "job %" PRId64 ": %s: %s",
 					 jb->id, pi, strerror(-rc));
