@@ -99,7 +99,7 @@ int jobs_drop_snapshot(struct jobs *j, const char *label, const char *ts,
  * -EAGAIN the statement ends too early (more text may follow; err says what was
  * expected); -EINVAL bad statement; -ENOENT snapshot/table/partition or job to
  * cancel not found; -EBUSY a job of the database runs; -EEXIST table structure
- * conflict; -EOPNOTSUPP (BACKUP, not yet); else -errno.
+ * conflict; -EROFS the repository can't be written (BACKUP); else -errno.
  */
 int jobs_submit(struct jobs *j, enum jobs_control ctl, const char *text,
 		size_t len, char *err, size_t errlen, int64_t *job_id);

@@ -424,11 +424,11 @@ static int do_snapshoting(struct job *jb)
 				    f) {
 			snprintf(a, sizeof(a), "%s/%s", src, jstr(f, "name"));
 			snprintf(b, sizeof(b), "%s/%s", dst, jstr(f, "name"));
-			if (link(a, b) < 0 && errno != EEXIST) {
-				rc = -errno;
+			rc = cluster_link_or_copy(a, b);
+			if (rc < 0) {
 				snap_log(LOG_ERR,
 					 "job %" PRId64 ": link %s: %s", jb->id,
-					 a, strerror(errno));
+					 a, strerror(-rc));
 				return rc;
 			}
 		}
@@ -817,8 +817,19 @@ static void cancel(struct job *jb)
 void job_backup_run(struct job *jb)
 {
 	char err[300];
-	int rc = 0;
-
+	int rc = 0; /* A resumed backup writes only to the repository it was
+		     * started for: its clean-up would delete that label here
+		     * otherwise. */
+	if (jb->resumed && strcmp(jstr(jb->rec, "Repository"),
+				  repo_name(jb->eng->repo)) != 0) {
+		snap_log(LOG_ERR,
+			 "job %" PRId64 ": BACKUP to repository \"%s\" not "
+			 "resumed: \"%s\" is mounted; it resumes when that "
+			 "repository is",
+			 jb->id, jstr(jb->rec, "Repository"),
+			 repo_name(jb->eng->repo));
+		return;
+	}
 	if (!jb->bwork) {
 		jb->bwork = calloc(1, sizeof(*jb->bwork));
 		if (!jb->bwork || flatten(jb) < 0)
