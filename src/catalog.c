@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <lmdb.h>
@@ -298,4 +299,29 @@ int catalog_alloc_ids(struct catalog_txn *t, uint64_t n, int64_t *first)
 		return rc;
 	*first = next;
 	return 0;
+}
+
+json_t *catalog_find_named(json_t *arr, const char *name, bool nocase)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach (arr, i, v) {
+		const char *n = json_string_value(json_object_get(v, "name"));
+
+		if (n && (nocase ? strcasecmp(n, name) : strcmp(n, name)) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+json_t *catalog_find_id(json_t *arr, int64_t id)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach (arr, i, v)
+		if (json_integer_value(json_object_get(v, "id")) == id)
+			return v;
+	return NULL;
 }

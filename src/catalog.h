@@ -84,4 +84,15 @@ int catalog_scan(struct catalog_txn *t, const char *prefix,
  */
 int catalog_alloc_ids(struct catalog_txn *t, uint64_t n, int64_t *first);
 
+/**
+ * The element of a record array (partitions, indexes, tablets, files)
+ * whose "name" is @name, compared exactly or, with @nocase, ignoring
+ * ASCII case (partition names, as in Doris).
+ * @return a borrowed reference into @arr, or NULL.
+ */
+json_t *catalog_find_named(json_t *arr, const char *name, bool nocase);
+
+/** The element of a record array whose "id" is @id, or NULL (borrowed). */
+json_t *catalog_find_id(json_t *arr, int64_t id);
+
 #endif

@@ -461,31 +461,6 @@ static int edit_commit(struct catalog_txn *t, const char *key, json_t *tbl)
 	return catalog_commit(t);
 }
 
-static json_t *by_name(json_t *arr, const char *name)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach (arr, i, v) {
-		const char *n = json_string_value(json_object_get(v, "name"));
-
-		if (n && strcmp(n, name) == 0)
-			return v;
-	}
-	return NULL;
-}
-
-static json_t *by_id(json_t *arr, int64_t id)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach (arr, i, v)
-		if (json_integer_value(json_object_get(v, "id")) == id)
-			return v;
-	return NULL;
-}
-
 int cluster_create_db(struct cluster *c, const char *db)
 {
 	struct catalog_txn *t;
@@ -578,7 +553,9 @@ int cluster_create_partition(struct cluster *c, const char *db,
 	if (rc < 0)
 		return rc;
 	parts = json_object_get(tbl, "partitions");
-	rc = by_name(parts, part) ? -EEXIST : catalog_alloc_ids(t, 1, &id);
+	rc = catalog_find_named(parts, part, false)
+		     ? -EEXIST
+		     : catalog_alloc_ids(t, 1, &id);
 	if (rc == 0)
 		rc = json_array_append_new(
 			     parts, json_pack("{s:I, s:s, s:i, s:[]}", "id",
@@ -609,14 +586,16 @@ int cluster_create_index(struct cluster *c, const char *db, const char *table,
 	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
 	if (rc < 0)
 		return rc;
-	p = by_name(json_object_get(tbl, "partitions"), part);
-	rc = !p						     ? -ENOENT
-	     : by_name(json_object_get(p, "indexes"), index) ? -EEXIST
-							     : 0;
+	p = catalog_find_named(json_object_get(tbl, "partitions"), part, false);
+	rc = !p ? -ENOENT
+	     : catalog_find_named(json_object_get(p, "indexes"), index, false)
+		     ? -EEXIST
+		     : 0;
 	/* An index has one id across the table's partitions. */
 	json_array_foreach (json_object_get(tbl, "partitions"), i, ix)
 		if (!same)
-			same = by_name(json_object_get(ix, "indexes"), index);
+			same = catalog_find_named(
+				json_object_get(ix, "indexes"), index, false);
 	if (rc == 0 && same)
 		id = json_integer_value(json_object_get(same, "id"));
 	else if (rc == 0)
@@ -677,8 +656,9 @@ int cluster_create_tablet(struct cluster *c, const char *db, const char *table,
 	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
 	if (rc < 0)
 		return rc;
-	p = by_name(json_object_get(tbl, "partitions"), part);
-	ix = p ? by_name(json_object_get(p, "indexes"), index) : NULL;
+	p = catalog_find_named(json_object_get(tbl, "partitions"), part, false);
+	ix = p ? catalog_find_named(json_object_get(p, "indexes"), index, false)
+	       : NULL;
 	rc = ix ? catalog_scan(t, "table/", tablet_used_cb, &tablet_id)
 		: -ENOENT;
 	/* Keep allocated ids above hand-picked ones. */
@@ -722,10 +702,14 @@ int cluster_create_tablet(struct cluster *c, const char *db, const char *table,
 static json_t *find_tablet(json_t *tbl, const char *part, const char *index,
 			   int64_t tablet_id)
 {
-	json_t *p = by_name(json_object_get(tbl, "partitions"), part);
-	json_t *ix = p ? by_name(json_object_get(p, "indexes"), index) : NULL;
+	json_t *p = catalog_find_named(json_object_get(tbl, "partitions"), part,
+				       false);
+	json_t *ix = p ? catalog_find_named(json_object_get(p, "indexes"),
+					    index, false)
+		       : NULL;
 
-	return ix ? by_id(json_object_get(ix, "tablets"), tablet_id) : NULL;
+	return ix ? catalog_find_id(json_object_get(ix, "tablets"), tablet_id)
+		  : NULL;
 }
 
 int cluster_tablet_dir(struct cluster *c, const char *db, const char *table,
@@ -745,7 +729,7 @@ int cluster_tablet_dir(struct cluster *c, const char *db, const char *table,
 	rep = tab ? json_array_get(json_object_get(tab, "replicas"), 0) : NULL;
 	if (!rep)
 		rc = -ENOENT;
-	else if (by_name(json_object_get(rep, "files"), file))
+	else if (catalog_find_named(json_object_get(rep, "files"), file, false))
 		rc = -EEXIST;
 	else
 		rc = cluster_replica_dir(
@@ -828,7 +812,8 @@ int cluster_add_file(struct cluster *c, const char *db, const char *table,
 			    rep) {
 		if (rc < 0)
 			break;
-		if (by_name(json_object_get(rep, "files"), file)) {
+		if (catalog_find_named(json_object_get(rep, "files"), file,
+				       false)) {
 			rc = -EEXIST;
 			break;
 		}

@@ -58,20 +58,6 @@ struct backup_work {
 	atomic_size_t next;
 };
 
-static json_t *named(json_t *arr, const char *name)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach (arr, i, v) {
-		const char *n = json_string_value(json_object_get(v, "name"));
-
-		if (n && strcasecmp(n, name) == 0)
-			return v;
-	}
-	return NULL;
-}
-
 static const char *jstr(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -192,7 +178,7 @@ int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
 		const struct spec_table *want =
 			sp->ntables ? &sp->tables[i] : NULL;
 
-		tbl = want ? named(all.arr, want->name)
+		tbl = want ? catalog_find_named(all.arr, want->name, true)
 			   : json_array_get(all.arr, i);
 		if (!tbl) {
 			rc = job_errf(err, errlen, -ENOENT,
@@ -215,8 +201,9 @@ int job_backup_submit(struct jobs *eng, const struct spec *sp, char *err,
 			json_t *keep = json_array();
 
 			for (k = 0; keep && k < want->npartitions; k++) {
-				v = named(json_object_get(tbl, "partitions"),
-					  want->partitions[k]);
+				v = catalog_find_named(
+					json_object_get(tbl, "partitions"),
+					want->partitions[k], true);
 				if (!v) {
 					json_decref(keep);
 					rc = job_errf(

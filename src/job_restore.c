@@ -73,20 +73,6 @@ ji_partition(const struct jobinfo_table *t, const char *name)
 	return NULL;
 }
 
-static json_t *find_named(json_t *arr, const char *name)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach (arr, i, v) {
-		const char *n = json_string_value(json_object_get(v, "name"));
-
-		if (n && strcmp(n, name) == 0)
-			return v;
-	}
-	return NULL;
-}
-
 static int load_snapshot(struct repo *repo, const char *label, const char *ts,
 			 struct repo_label **lp, struct repo_snapshot **sp,
 			 char *err, size_t errlen)
@@ -189,7 +175,7 @@ static bool same_partition(json_t *ep, const struct jobinfo_partition *sp,
 	}
 	for (i = 0; i < sp->nindexes; i++) {
 		const struct jobinfo_index *si = &sp->indexes[i];
-		json_t *ei = find_named(eidx, si->name);
+		json_t *ei = catalog_find_named(eidx, si->name, false);
 
 		if (!ei) {
 			snprintf(why, wlen, "index %s is not in partition %s",
@@ -266,8 +252,8 @@ static json_t *plan_partition(struct ids *ids, const struct spec *sp,
 		const struct jobinfo_index *si = &spart->indexes[i];
 		json_t *iid = json_object_get(index_ids, si->name);
 
-		oix = old ? find_named(json_object_get(old, "indexes"),
-				       si->name)
+		oix = old ? catalog_find_named(json_object_get(old, "indexes"),
+					       si->name, false)
 			  : NULL;
 		if (!iid) {
 			if (next_id(ids, &id) < 0)
@@ -367,9 +353,9 @@ static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
 				&pk->st->partitions[i];
 			if (!pick_wants(pk, spart->name))
 				continue;
-			old = find_named(
+			old = catalog_find_named(
 				json_object_get(existing, "partitions"),
-				spart->name);
+				spart->name, false);
 			if (old &&
 			    !same_partition(old, spart, why, sizeof(why)))
 				keep = false;
@@ -418,7 +404,8 @@ static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
 
 		if (!pick_wants(pk, spart->name))
 			continue;
-		old = keep ? find_named(parts, spart->name) : NULL;
+		old = keep ? catalog_find_named(parts, spart->name, false)
+			   : NULL;
 		p = plan_partition(ids, sp, nbe, gen, pk->st, spart, old,
 				   index_ids, &seed);
 		if (!p) {
@@ -428,7 +415,8 @@ static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
 		json_object_set_new(p, "restored", json_true());
 		if (old) {
 			json_array_foreach (parts, pos, old)
-				if (old == find_named(parts, spart->name))
+				if (old == catalog_find_named(
+						   parts, spart->name, false))
 					break;
 			json_array_set_new(parts, pos, p);
 		} else {
