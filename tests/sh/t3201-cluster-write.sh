@@ -56,6 +56,9 @@ if [ -n "$SHM" ] && [ "$(stat -c %d "$SHM")" != "$(stat -c %d "$TEST_TMP")" ]; t
 	mount_snapfs "$R" "$M" -o data_dir="$TEST_TMP/d2",backend_dirs="$TEST_TMP/be0:$SHM/be1"
 	mkdir -p "$M/cluster/x/t/p/i/70001"
 	ok "a file in a tablet with replicas on two filesystems" cp "$TEST_TMP/seg" "$M/cluster/x/t/p/i/70001/r.dat"
+	# The file is named and replicated when its writer lets go, just
+	# after cp's close(); an open through the mount waits for that.
+	cat "$M/cluster/x/t/p/i/70001/r.dat" >/dev/null
 	is "both replicas hold it" "$(cat "$TEST_TMP"/be0/tablets/70001/*/r.dat "$SHM"/be1/tablets/70001/*/r.dat | md5sum | cut -c1-32)" \
 		"$(cat "$TEST_TMP/seg" "$TEST_TMP/seg" | md5sum | cut -c1-32)"
 else
