@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fuse_lowlevel.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +41,16 @@ struct cli {
 	unsigned cache_ttl;
 	int noverify;
 	int verbose;
+	/* s3:// */
+	char *endpoint, *region, *addressing, *profile, *passwd_file;
+	char *part_size;
+	int no_check_certificate;
+	unsigned connections, list_page, retry_base_ms, timeout;
+	int retries; /* -1: default */
 	int nonopt; /* positional arguments seen so far */
 };
 
-enum { KEY_HELP, KEY_VERSION };
+enum { KEY_HELP, KEY_VERSION, KEY_SECRET };
 
 #define CLI_OPT(t, p)                                                          \
 	{                                                                      \
@@ -58,6 +65,24 @@ static const struct fuse_opt cli_opts[] = {
 	CLI_OPT("cache_ttl=%u", cache_ttl),
 	CLI_OPT("noverify", noverify),
 	CLI_OPT("verbose", verbose),
+	CLI_OPT("endpoint=%s", endpoint),
+	CLI_OPT("region=%s", region),
+	CLI_OPT("addressing=%s", addressing),
+	CLI_OPT("profile=%s", profile),
+	CLI_OPT("passwd_file=%s", passwd_file),
+	CLI_OPT("no_check_certificate", no_check_certificate),
+	CLI_OPT("s3_connections=%u", connections),
+	CLI_OPT("part_size=%s", part_size),
+	CLI_OPT("list_page=%u", list_page),
+	CLI_OPT("retries=%d", retries),
+	CLI_OPT("retry_base_ms=%u", retry_base_ms),
+	CLI_OPT("s3_timeout=%u", timeout),
+	/* Secrets on the command line show in ps(1): refuse them. */
+	FUSE_OPT_KEY("secret=", KEY_SECRET),
+	FUSE_OPT_KEY("secret_key=", KEY_SECRET),
+	FUSE_OPT_KEY("secret_access_key=", KEY_SECRET),
+	FUSE_OPT_KEY("aws_secret_access_key=", KEY_SECRET),
+	FUSE_OPT_KEY("password=", KEY_SECRET),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -101,6 +126,37 @@ static void usage(FILE *out, const char *prog)
 		"    -o noverify            don't MD5-check full reads\n"
 		"    -o verbose             log every repository access\n"
 		"    -o allow_other         let other users see the mount\n"
+		"\n"
+		"s3:// options (URL s3://BUCKET[/PREFIX]):\n"
+		"    -o endpoint=URL        http[s]://host[:port] of the S3 "
+		"service\n"
+		"                           (default $AWS_ENDPOINT_URL, else "
+		"AWS)\n"
+		"    -o region=NAME         signing region (default "
+		"$AWS_REGION, us-east-1)\n"
+		"    -o addressing=MODE     path, virtual or auto (default "
+		"auto)\n"
+		"    -o profile=NAME        credentials from this profile in "
+		"~/.aws/credentials\n"
+		"    -o passwd_file=FILE    credentials from an s3fs-style "
+		"KEY:SECRET file\n"
+		"    -o no_check_certificate  don't verify the TLS certificate "
+		"(tests only)\n"
+		"    -o part_size=SIZE      multipart part size (default 8M, "
+		"min 5M)\n"
+		"    -o s3_connections=N    connections kept open (default "
+		"16)\n"
+		"    -o list_page=N         keys per listing request (default "
+		"1000)\n"
+		"    -o retries=N           retries of a failing request "
+		"(default 5)\n"
+		"    -o retry_base_ms=MS    first retry delay, doubling "
+		"(default 200)\n"
+		"    -o s3_timeout=SECONDS  give up on a stalled request "
+		"(default 30)\n"
+		"  Credentials come from AWS_ACCESS_KEY_ID/"
+		"AWS_SECRET_ACCESS_KEY, a profile or a\n"
+		"  password file, never from the command line.\n"
 		"    -o OPT[,OPT...]        other FUSE mount options\n"
 		"\n"
 		"exit status: 0 ok, 1 usage, 2 repository not usable, 3 mount "
@@ -121,6 +177,13 @@ static int cli_proc(void *data, const char *arg, int key,
 			return 0; /* consumed: the rest is the mountpoint */
 		}
 		return 1;
+	case KEY_SECRET:
+		fprintf(stderr,
+			"snapfs: credentials are not accepted on the command "
+			"line (other users see it in ps);\nuse "
+			"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, -o profile= "
+			"or -o passwd_file= (see snapfs(1))\n");
+		exit(EXIT_USAGE);
 	case KEY_HELP:
 		usage(stdout, outargs->argv[0]);
 		exit(EXIT_OK);
@@ -131,6 +194,44 @@ static int cli_proc(void *data, const char *arg, int key,
 	default:
 		return 1;
 	}
+}
+
+/* "123", "16K", "8M", "1G" (binary units) into bytes. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end && end[1] != '\0' && strcmp(end + 1, "iB") != 0 &&
+	    strcmp(end + 1, "B") != 0)
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
 }
 
 /* $XDG_DATA_HOME/snapfs, else ~/.local/share/snapfs. */
@@ -527,7 +628,7 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts cmd = {0};
-	struct cli cli = {.cache_ttl = 10};
+	struct cli cli = {.cache_ttl = 10, .retries = -1};
 	struct snapfs_opts o = {0};
 	struct fuse_session *se = NULL;
 	struct snapfs *fs = NULL;
@@ -578,6 +679,28 @@ int main(int argc, char *argv[])
 		o.backend_paths = bdirs;
 		o.nbackend_paths = nbd;
 	}
+	o.store.endpoint = cli.endpoint;
+	o.store.region = cli.region;
+	o.store.addressing = cli.addressing;
+	o.store.profile = cli.profile;
+	o.store.passwd_file = cli.passwd_file;
+	o.store.no_check_certificate = cli.no_check_certificate;
+	o.store.connections = cli.connections;
+	o.store.list_page = cli.list_page;
+	o.store.retry_base_ms = cli.retry_base_ms;
+	o.store.timeout = cli.timeout;
+	if (cli.retries >= 0) {
+		o.store.retries = (unsigned)cli.retries;
+		o.store.retries_set = true;
+	}
+	if (cli.part_size &&
+	    parse_size(cli.part_size, &o.store.part_size) < 0) {
+		fprintf(stderr,
+			"snapfs: part_size=%s: not a size (e.g. 8388608, "
+			"16M, 1G)\n",
+			cli.part_size);
+		goto out;
+	}
 	/* Find the repository before mounting, so errors reach the user. */
 	rc = snapfs_new(&o, err, sizeof(err), &fs);
 	if (rc < 0) {
@@ -627,6 +750,12 @@ out:
 	free(cli.repo);
 	free(cli.data_dir);
 	free(cli.backend_dirs);
+	free(cli.endpoint);
+	free(cli.region);
+	free(cli.addressing);
+	free(cli.profile);
+	free(cli.passwd_file);
+	free(cli.part_size);
 	fuse_opt_free_args(&args);
 	return status;
 }

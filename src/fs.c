@@ -158,7 +158,15 @@ struct snapfs_file {
 	struct md5 *wmd5; /* NULL once the writes were not sequential */
 	uint64_t wnext;	  /* bytes written in order so far */
 	uint64_t wsize;	  /* highest offset written */
+	/* Read-ahead for remote stores: one window of the object. */
+	char *ra;
+	uint64_t ra_off; /* object offset of ra[0] */
+	size_t ra_len;	 /* valid bytes in ra */
+	size_t ra_win;	 /* next window size: grows while reads are in order */
 };
+
+#define RA_MIN (256U << 10)
+#define RA_MAX (8U << 20)
 
 /* A child as a fill function describes it, before the merge. */
 struct proto {
@@ -1467,12 +1475,16 @@ int snapfs_new(const struct snapfs_opts *o, char *err, size_t errlen,
 	fs->o = *o;
 	fs->mounted_at = time(NULL);
 	fs->mountpoint = o->mountpoint ? strdup(o->mountpoint) : NULL;
-	rc = store_open(o->url, &fs->st);
+	rc = store_open(o->url, &o->store, &fs->st);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", o->url,
-			 rc == -EPROTONOSUPPORT ? "unsupported URL scheme "
-						  "(supported: file://)"
-						: strerror(-rc));
+		const char *why = store_strerror(rc);
+
+		/* s3:// messages already name the URL. */
+		if (strncmp(why, o->url, strlen(o->url)) == 0 ||
+		    strncmp(why, "s3", 2) == 0)
+			snprintf(err, errlen, "%s", why);
+		else
+			snprintf(err, errlen, "%s: %s", o->url, why);
 		goto out;
 	}
 	fs->url = strdup(fs->st->url);
@@ -1832,6 +1844,55 @@ out:
 	return rc;
 }
 
+/*
+ * Serve a read of a remote object from a window fetched in one request.
+ * The window doubles (RA_MIN to RA_MAX) while reads continue where the
+ * last one ended, and falls back to RA_MIN on a jump, so a sequential
+ * copy makes few round trips and random reads fetch little extra.
+ */
+static int read_ahead(struct snapfs *fs, struct snapfs_file *f,
+		      const struct node *node, uint64_t off, char *buf,
+		      size_t size, size_t *n)
+{
+	size_t want, got;
+	int rc = 0;
+
+	pthread_mutex_lock(&f->lock);
+	if (!f->ra || off < f->ra_off || off >= f->ra_off + f->ra_len ||
+	    (off + size > f->ra_off + f->ra_len &&
+	     f->ra_off + f->ra_len < node->size)) {
+		bool in_order = f->ra && off == f->ra_off + f->ra_len;
+
+		f->ra_win = !in_order	      ? RA_MIN
+			    : f->ra_win >= RA_MAX ? RA_MAX
+						  : f->ra_win * 2;
+		want = f->ra_win > size ? f->ra_win : size;
+		if (want > node->size - off)
+			want = (size_t)(node->size - off);
+		if (!f->ra) {
+			f->ra = malloc(RA_MAX > size ? RA_MAX : size);
+			if (!f->ra) {
+				rc = -ENOMEM;
+				goto out;
+			}
+		} else if (want > RA_MAX) {
+			want = RA_MAX; /* size <= max_read < RA_MAX */
+		}
+		f->ra_len = 0;
+		rc = store_read(fs->st, node->key, off, f->ra, want, &got);
+		if (rc < 0)
+			goto out;
+		f->ra_off = off;
+		f->ra_len = got;
+	}
+	got = (size_t)(f->ra_off + f->ra_len - off);
+	*n = got < size ? got : size;
+	memcpy(buf, f->ra + (off - f->ra_off), *n);
+out:
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
 int snapfs_read(struct snapfs *fs, struct snapfs_file *f, char *buf,
 		size_t size, uint64_t off, size_t *n)
 {
@@ -1882,10 +1943,14 @@ int snapfs_read(struct snapfs *fs, struct snapfs_file *f, char *buf,
 		}
 		if (size > node->size - off)
 			size = (size_t)(node->size - off);
-		rc = store_read(fs->st, node->key, off, buf, size, &len);
+		if (store_can(fs->st, STORE_CAP_REMOTE))
+			rc = read_ahead(fs, f, node, off, buf, size, &len);
+		else
+			rc = store_read(fs->st, node->key, off, buf, size,
+					&len);
 		if (rc < 0) {
 			snap_log(LOG_ERR, "read %s at %" PRIu64 ": %s",
-				 node->key, off, strerror(-rc));
+				 node->key, off, store_strerror(rc));
 			return -EIO;
 		}
 		rc = verify_feed(fs, f, buf, len, off);
@@ -2346,6 +2411,7 @@ int snapfs_release(struct snapfs *fs, struct snapfs_file *f)
 	free(f->tmp);
 	free(f->text);
 	free(f->wbuf);
+	free(f->ra);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 	return rc < 0 ? -EINVAL : 0;

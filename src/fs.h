@@ -20,6 +20,8 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
+#include "store.h"
+
 struct snapfs;
 struct snapfs_dir;
 struct snapfs_file;
@@ -42,6 +44,7 @@ struct snapfs_opts {
 	const char *const *backend_paths; /**< or one path per backend */
 	size_t nbackend_paths;
 	unsigned download_threads; /**< per restore job */
+	struct store_opts store;   /**< backend settings (s3://) */
 };
 
 /**

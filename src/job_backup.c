@@ -471,8 +471,16 @@ static int upload_file(struct job *jb, const char *path, const char *key,
 	if (src.fd < 0)
 		return -errno;
 	rc = md5_new(&src.md5);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = store_put(st, key, file_src_read, &src, size, 0);
+		if (rc < 0) {
+			/* Name the object and what the store said. */
+			snprintf(msg, sizeof(msg), "upload %s: %s", key,
+				 store_strerror(rc));
+			snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id, msg);
+			job_request_cancel(jb, "error", msg);
+		}
+	}
 	if (rc == 0) {
 		md5_final_hex(src.md5, hex);
 		/* The local copy must still be what was recorded. */
@@ -763,24 +771,35 @@ static int do_upload_info(struct job *jb)
 }
 
 struct rm_ctx {
-	struct store *st;
+	char **keys;
+	size_t n, cap;
 	int rc;
 };
 
 static int rm_cb(const struct store_entry *e, void *arg)
 {
 	struct rm_ctx *c = arg;
-	int rc = store_remove(c->st, e->key);
 
-	if (rc < 0 && rc != -ENOENT && c->rc == 0)
-		c->rc = rc;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		char **k = realloc(c->keys, cap * sizeof(*k));
+
+		if (!k)
+			return -ENOMEM;
+		c->keys = k;
+		c->cap = cap;
+	}
+	if (!(c->keys[c->n] = strdup(e->key)))
+		return -ENOMEM;
+	c->n++;
 	return 0;
 }
 
 /* A cancelled backup takes back what it sent: its label was new. */
 static void cancel(struct job *jb)
 {
-	struct rm_ctx c = {.st = repo_store(jb->eng->repo)};
+	struct store *st = repo_store(jb->eng->repo);
+	struct rm_ctx c = {0};
 	char why[600], prefix[1024];
 
 	pthread_mutex_lock(&jb->eng->lock);
@@ -794,11 +813,17 @@ static void cancel(struct job *jb)
 	cluster_remove_snapshot(jb->eng->cl, jb->id);
 	snprintf(prefix, sizeof(prefix), "%s__ss_%s/", repo_root(jb->eng->repo),
 		 jstr(jb->rec, "SnapshotName"));
-	store_list(c.st, prefix, NULL, rm_cb, &c);
+	/* All that was sent, then batched deletes (S3 DeleteObjects). */
+	c.rc = store_list(st, prefix, NULL, rm_cb, &c);
+	if (c.rc == 0)
+		c.rc = store_remove_many(st, (const char *const *)c.keys, c.n);
 	if (c.rc < 0)
 		snap_log(LOG_WARNING,
 			 "job %" PRId64 ": could not remove all of %s: %s",
-			 jb->id, prefix, strerror(-c.rc));
+			 jb->id, prefix, store_strerror(c.rc));
+	while (c.n)
+		free(c.keys[--c.n]);
+	free(c.keys);
 }
 
 void job_backup_run(struct job *jb)

@@ -992,7 +992,15 @@ static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 	}
 	for (;;) {
 		rc = store_read(st, f->key, off, buf, chunk, &n);
-		if (rc < 0 || n == 0)
+		if (rc < 0) {
+			/* Name the object and what the store said. */
+			snprintf(msg, sizeof(msg), "download %s: %s", f->key,
+				 store_strerror(rc));
+			snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id, msg);
+			job_request_cancel(jb, "error", msg);
+			break;
+		}
+		if (n == 0)
 			break;
 		md5_update(m, buf, n);
 		if (write(fd, buf, n) != (ssize_t)n) {
@@ -1005,6 +1013,8 @@ static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 			rc = -ECANCELED;
 			break;
 		}
+		if (n < chunk)
+			break; /* a short count is the end of the object */
 	} /* On disk before it gets its final name: the commit may follow. */
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
@@ -1154,7 +1164,7 @@ static void *download_thread(void *arg)
 			char msg[128];
 
 			snprintf(msg, sizeof(msg), "download failed: %s",
-				 strerror(-rc));
+				 strerror(-rc)); /* unless fetch() named it */
 			job_request_cancel(jb, "error", msg);
 		}
 	}

@@ -975,10 +975,42 @@ static int remove_tree(struct repo *r, const char *prefix, size_t *nremoved,
 		       char *err, size_t errlen);
 
 /*
+ * Delete the listed objects (not prefixes) that lie under @prefix, in
+ * batches (one S3 DeleteObjects request per STORE_BATCH_MAX keys). Keys
+ * outside @prefix are never touched, whatever the store answered; an
+ * object that vanished meanwhile is no error.
+ */
+static int remove_objects(struct repo *r, const char *prefix,
+			  const struct key_vec *kv, size_t *nremoved,
+			  char *err, size_t errlen)
+{
+	size_t i, n = 0, plen = strlen(prefix);
+	const char **keys = calloc(kv->n ? kv->n : 1, sizeof(*keys));
+	int rc;
+
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < kv->n; i++)
+		if (!kv->v[i].is_prefix &&
+		    strncmp(kv->v[i].key, prefix, plen) == 0)
+			keys[n++] = kv->v[i].key;
+	rc = store_remove_many(r->st, keys, n);
+	if (rc < 0) {
+		set_err(err, errlen, "cannot delete under %s: %s", prefix,
+			store_strerror(rc));
+		snap_log(LOG_ERR, "delete under %s: %s", prefix,
+			 store_strerror(rc));
+	} else {
+		*nremoved += n;
+	}
+	free(keys);
+	return rc;
+}
+
+/*
  * Remove the entries of one listed level of @prefix: sub-prefixes first
- * (recursively), then the level's objects, so @prefix stays listed until
- * its last object goes. Keys outside @prefix are never touched, whatever
- * the store answered. An object that vanished meanwhile is no error.
+ * (each as one flat listing), then the level's objects, so @prefix stays
+ * listed until its last object goes.
  */
 static int remove_listed(struct repo *r, const char *prefix,
 			 const struct key_vec *kv, size_t *nremoved, char *err,
@@ -997,41 +1029,23 @@ static int remove_listed(struct repo *r, const char *prefix,
 		if (rc < 0)
 			return rc;
 	}
-	for (i = 0; i < kv->n; i++) {
-		const struct key_ent *e = &kv->v[i];
-
-		if (e->is_prefix || strncmp(e->key, prefix, plen) != 0)
-			continue;
-		rc = store_remove(r->st, e->key);
-		if (rc == -ENOENT)
-			continue;
-		if (rc < 0) {
-			set_err(err, errlen, "cannot delete %s: %s", e->key,
-				strerror(-rc));
-			snap_log(LOG_ERR, "delete %s: %s", e->key,
-				 strerror(-rc));
-			return rc;
-		}
-		(*nremoved)++;
-	}
-	return 0;
+	return remove_objects(r, prefix, kv, nremoved, err, errlen);
 }
 
-/* Remove everything under @prefix, one directory level in memory at a
- * time (the depth of the layout is small and fixed). */
+/* Remove everything under @prefix: one flat listing, batched deletes. */
 static int remove_tree(struct repo *r, const char *prefix, size_t *nremoved,
 		       char *err, size_t errlen)
 {
 	struct key_vec kv = {0};
 	int rc;
 
-	rc = store_list(r->st, prefix, "/", key_vec_cb, &kv);
+	rc = store_list(r->st, prefix, NULL, key_vec_cb, &kv);
 	if (rc < 0) {
 		set_err(err, errlen, "cannot list %s: %s", prefix,
-			strerror(-rc));
+			store_strerror(rc));
 		goto out;
 	}
-	rc = remove_listed(r, prefix, &kv, nremoved, err, errlen);
+	rc = remove_objects(r, prefix, &kv, nremoved, err, errlen);
 out:
 	key_vec_release(&kv);
 	return rc;

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +16,31 @@
 
 static const struct store_ops *const store_backends[] = {
 	&store_file_ops,
+	&store_s3_ops,
 };
+
+/* Why this thread's last store call failed; see store_strerror(). */
+static __thread struct {
+	int rc;
+	char msg[512];
+} last_error;
+
+void store_set_error(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error.msg, sizeof(last_error.msg), fmt, ap);
+	va_end(ap);
+	last_error.rc = rc;
+}
+
+const char *store_strerror(int rc)
+{
+	if (rc < 0 && last_error.rc == rc && last_error.msg[0])
+		return last_error.msg;
+	return strerror(rc < 0 ? -rc : rc);
+}
 
 const struct store_ops *store_ops_by_scheme(const char *scheme)
 {
@@ -26,7 +52,8 @@ const struct store_ops *store_ops_by_scheme(const char *scheme)
 	return NULL;
 }
 
-int store_open(const char *url, struct store **out)
+int store_open(const char *url, const struct store_opts *o,
+	       struct store **out)
 {
 	const struct store_ops *ops;
 	const char *sep = strstr(url, "://");
@@ -34,16 +61,21 @@ int store_open(const char *url, struct store **out)
 	size_t n;
 
 	if (!sep)
-		return store_file_ops.open(url, out);
+		return store_file_ops.open(url, o, out);
 	n = (size_t)(sep - url);
 	if (n == 0 || n >= sizeof(scheme))
-		return -EPROTONOSUPPORT;
+		goto unknown;
 	memcpy(scheme, url, n);
 	scheme[n] = '\0';
 	ops = store_ops_by_scheme(scheme);
 	if (!ops)
-		return -EPROTONOSUPPORT;
-	return ops->open(url, out);
+		goto unknown;
+	last_error.rc = 0;
+	return ops->open(url, o, out);
+unknown:
+	store_set_error(-EPROTONOSUPPORT,
+			"unsupported URL scheme (supported: file://, s3://)");
+	return -EPROTONOSUPPORT;
 }
 
 void store_close(struct store *st)
@@ -119,6 +151,66 @@ int store_remove(struct store *st, const char *key)
 	if (!store_can(st, STORE_CAP_WRITE))
 		return -EROFS;
 	return st->ops->remove(st, key);
+}
+
+int store_remove_many(struct store *st, const char *const *keys, size_t n)
+{
+	size_t i, k;
+	int rc;
+
+	if (!store_can(st, STORE_CAP_WRITE))
+		return -EROFS;
+	for (i = 0; i < n; i += k) {
+		k = n - i < STORE_BATCH_MAX ? n - i : STORE_BATCH_MAX;
+		if (st->ops->remove_many) {
+			rc = st->ops->remove_many(st, keys + i, k);
+		} else {
+			size_t j;
+
+			for (j = 0, rc = 0; j < k && rc == 0; j++) {
+				rc = st->ops->remove(st, keys[i + j]);
+				if (rc == -ENOENT)
+					rc = 0;
+			}
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+struct copy_src {
+	struct store *st;
+	const char *key;
+	uint64_t off;
+};
+
+static ssize_t copy_src_read(void *arg, void *buf, size_t len)
+{
+	struct copy_src *c = arg;
+	size_t n;
+	int rc = store_read(c->st, c->key, c->off, buf, len, &n);
+
+	if (rc < 0)
+		return rc;
+	c->off += n;
+	return (ssize_t)n;
+}
+
+int store_copy(struct store *st, const char *from, const char *to)
+{
+	struct store_entry e;
+	struct copy_src c = {.st = st, .key = from};
+	int rc;
+
+	if (!store_can(st, STORE_CAP_WRITE))
+		return -EROFS;
+	if (st->ops->copy)
+		return st->ops->copy(st, from, to);
+	rc = store_stat(st, from, &e);
+	if (rc < 0)
+		return rc;
+	return st->ops->put(st, to, copy_src_read, &c, e.size, 0);
 }
 
 int store_rename(struct store *st, const char *from, const char *to)

@@ -31,11 +31,34 @@ enum store_caps {
 	STORE_CAP_RENAME = (1 << 0),	 /**< rename() is atomic */
 	STORE_CAP_RANGE_READ = (1 << 1), /**< read() at an offset is cheap */
 	STORE_CAP_WRITE = (1 << 2),	 /**< put() and remove() work */
+	/** Every call is a network round trip: read in large blocks. */
+	STORE_CAP_REMOTE = (1 << 3),
 };
 
 /** Flags for store_put(). */
 enum store_put_flags {
 	STORE_PUT_IF_ABSENT = (1 << 0), /**< fail with -EEXIST if key exists */
+};
+
+/**
+ * Settings a backend may use; every field may be zero/NULL for "default".
+ * Only s3:// reads them today; file:// ignores them. Never holds secrets:
+ * credentials come from the environment or files the backend reads.
+ */
+struct store_opts {
+	const char *endpoint;	 /**< "http[s]://host[:port]"; default AWS */
+	const char *region;	 /**< signing region; default from env */
+	const char *addressing;	 /**< "auto", "path" or "virtual" */
+	const char *profile;	 /**< profile in the AWS credentials file */
+	const char *passwd_file; /**< s3fs-style "key:secret" file */
+	bool no_check_certificate; /**< skip TLS peer/host verification */
+	unsigned connections;	   /**< concurrent connections (default 16) */
+	uint64_t part_size;	   /**< multipart part size in bytes */
+	unsigned list_page;	   /**< keys per listing request (max-keys) */
+	unsigned retries;	   /**< attempts after the first ... */
+	bool retries_set;	   /**< ... if set; else the default (5) */
+	unsigned retry_base_ms;	   /**< first backoff step */
+	unsigned timeout;	   /**< seconds without progress = failure */
 };
 
 /** One listed object or common prefix. */
@@ -65,12 +88,14 @@ struct store_ops {
 	unsigned caps;	    /**< enum store_caps */
 
 	/**
-	 * Open the store at @url (scheme included). Called once per mount,
-	 * from one thread. Never NULL.
-	 * @return 0; -EINVAL if the URL is malformed; -ENOENT if the root
-	 *         does not exist; else -errno.
+	 * Open the store at @url (scheme included) with @o (may be NULL).
+	 * Called once per mount, from one thread. Never NULL. On failure the
+	 * reason is left for store_strerror().
+	 * @return 0; -EINVAL if the URL or an option is malformed; -ENOENT if
+	 *         the root does not exist; -EACCES bad credentials; else -errno.
 	 */
-	int (*open)(const char *url, struct store **out);
+	int (*open)(const char *url, const struct store_opts *o,
+		    struct store **out);
 
 	/** Release everything open() acquired. Never NULL. */
 	void (*close)(struct store *st);
@@ -115,6 +140,22 @@ struct store_ops {
 	int (*remove)(struct store *st, const char *key);
 
 	/**
+	 * Delete up to STORE_BATCH_MAX objects in one round trip. Missing
+	 * keys count as deleted. NULL means callers loop over remove().
+	 * @return 0 if all went; else the first failure's -errno.
+	 */
+	int (*remove_many)(struct store *st, const char *const *keys,
+			   size_t n);
+
+	/**
+	 * Copy object @from to @to inside the store without moving the
+	 * bytes through this host where the backend can (S3 CopyObject).
+	 * NULL unless STORE_CAP_WRITE.
+	 * @return 0; -ENOENT if @from is absent; else -errno.
+	 */
+	int (*copy)(struct store *st, const char *from, const char *to);
+
+	/**
 	 * Atomically rename an object. NULL unless STORE_CAP_RENAME.
 	 * @return 0; -ENOENT if @from is absent; else -errno.
 	 */
@@ -127,8 +168,13 @@ struct store {
 	char *url; /**< URL for display: never holds secrets */
 };
 
+/** Most keys one remove_many() call takes (the S3 DeleteObjects limit). */
+#define STORE_BATCH_MAX 1000
+
 /** The file:// backend. */
 extern const struct store_ops store_file_ops;
+/** The s3:// backend (any S3-compatible object store). */
+extern const struct store_ops store_s3_ops;
 
 /**
  * The ops table for a URL scheme ("file"), or NULL if unknown.
@@ -137,10 +183,27 @@ const struct store_ops *store_ops_by_scheme(const char *scheme);
 
 /**
  * Open a store from a URL. A bare path (no "scheme://") means file://.
+ * @param[in] o backend settings, or NULL for defaults.
  * @param[out] out caller-owned; free with store_close().
  * @return 0; -EPROTONOSUPPORT for an unknown scheme; else as ops->open.
  */
-int store_open(const char *url, struct store **out);
+int store_open(const char *url, const struct store_opts *o,
+	       struct store **out);
+
+/**
+ * Record why the calling thread's last store call failed with @rc (a
+ * negative errno): the object, the request and the server's answer.
+ * Backends call it at the point of failure; never pass secrets.
+ */
+void store_set_error(int rc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * The message for @rc: what store_set_error() recorded in this thread if
+ * it was for the same @rc, else strerror(-rc). Valid until the thread's
+ * next store call.
+ */
+const char *store_strerror(int rc);
 
 /** Close a store; NULL is a no-op. */
 void store_close(struct store *st);
@@ -193,6 +256,19 @@ int store_put_buf(struct store *st, const char *key, const void *buf,
 
 /** @return as ops->remove; -EROFS if the store cannot write. */
 int store_remove(struct store *st, const char *key);
+
+/**
+ * Delete @n keys, in batches where the backend has remove_many().
+ * Missing keys count as deleted.
+ * @return 0; -EROFS if the store cannot write; else the first -errno.
+ */
+int store_remove_many(struct store *st, const char *const *keys, size_t n);
+
+/**
+ * Server-side copy where the backend has one, else read and put.
+ * @return 0; -ENOENT if @from is absent; -EROFS if read-only; else -errno.
+ */
+int store_copy(struct store *st, const char *from, const char *to);
 
 /** @return as ops->rename; -EOPNOTSUPP if the store has no rename. */
 int store_rename(struct store *st, const char *from, const char *to);

@@ -109,7 +109,8 @@ static void sweep_staging(struct file_store *fs)
 	closedir(d);
 }
 
-static int file_open(const char *url, struct store **out)
+static int file_open(const char *url, const struct store_opts *o,
+		     struct store **out)
 {
 	struct file_store *fs = NULL;
 	const char *path = url;

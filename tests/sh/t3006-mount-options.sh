@@ -21,7 +21,7 @@ is "missing mountpoint: exit 1 with a message" "$rc:$(grep -c 'missing MOUNTPOIN
 is "unknown option: exit 1" "$?" 1
 out=$("$SNAPFS" "$TEST_TMP/nowhere" "$M" 2>&1)
 is "missing repository path: exit 2" "$?" 2
-out=$("$SNAPFS" s3://bucket/x "$M" 2>&1)
+out=$("$SNAPFS" webhdfs://nn/x "$M" 2>&1)
 rc=$?
 case "$rc:$out" in 2:*"unsupported URL scheme"*) pass "unknown scheme: exit 2, says so" ;;
 *) fail "unknown scheme: exit 2, says so"; diag "$rc $out" ;; esac

@@ -67,7 +67,7 @@ static void setup(void)
 		 base && *base ? base : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	st = rst = NULL;
-	ck_assert_int_eq(store_open(tmpdir, &st), 0);
+	ck_assert_int_eq(store_open(tmpdir, NULL, &st), 0);
 }
 
 static void teardown(void)
@@ -87,7 +87,7 @@ static struct store *open_sub(const char *sub)
 	struct store *s = NULL;
 
 	snprintf(url, sizeof(url), "file://%s/%s", tmpdir, sub);
-	ck_assert_int_eq(store_open(url, &s), 0);
+	ck_assert_int_eq(store_open(url, NULL, &s), 0);
 	return s;
 }
 
@@ -1336,7 +1336,8 @@ static struct fault_store *fault_of(struct store *s)
 	return (struct fault_store *)s;
 }
 
-static int fault_open(const char *url, struct store **out)
+static int fault_open(const char *url, const struct store_opts *o,
+		      struct store **out)
 {
 	return -EINVAL; /* made by fault_init() only */
 }

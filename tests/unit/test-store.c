@@ -47,7 +47,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	snprintf(url, sizeof(url), "file://%s", tmpdir);
 	st = NULL;
-	ck_assert_int_eq(store_open(url, &st), 0);
+	ck_assert_int_eq(store_open(url, NULL, &st), 0);
 	ck_assert_ptr_nonnull(st);
 }
 
@@ -186,7 +186,7 @@ START_TEST(test_open_bare_path)
 	size_t len;
 
 	put_str("k", "v");
-	ck_assert_int_eq(store_open(tmpdir, &s2), 0);
+	ck_assert_int_eq(store_open(tmpdir, NULL, &s2), 0);
 	ck_assert_ptr_eq(s2->ops, &store_file_ops);
 	ck_assert_int_eq(store_read_all(s2, "k", 16, &buf, &len), 0);
 	ck_assert_str_eq(buf, "v");
@@ -196,7 +196,7 @@ START_TEST(test_open_bare_path)
 	/* A trailing slash and file://localhost/ name the same root. */
 	snprintf(url, sizeof(url), "file://localhost%s/", tmpdir);
 	s2 = NULL;
-	ck_assert_int_eq(store_open(url, &s2), 0);
+	ck_assert_int_eq(store_open(url, NULL, &s2), 0);
 	ck_assert_str_eq(s2->url, st->url);
 	store_close(s2);
 	store_close(NULL);
@@ -208,22 +208,22 @@ START_TEST(test_open_errors)
 	struct store *sentinel = (struct store *)&sentinel, *s2 = sentinel;
 	char url[PATH_MAX + 32];
 
-	ck_assert_int_eq(store_open("s3x://bucket/path", &s2),
+	ck_assert_int_eq(store_open("s3x://bucket/path", NULL, &s2),
 			 -EPROTONOSUPPORT);
-	ck_assert_int_eq(store_open("://x", &s2), -EPROTONOSUPPORT);
-	ck_assert_int_eq(store_open("averyveryverylongscheme://x", &s2),
+	ck_assert_int_eq(store_open("://x", NULL, &s2), -EPROTONOSUPPORT);
+	ck_assert_int_eq(store_open("averyveryverylongscheme://x", NULL, &s2),
 			 -EPROTONOSUPPORT);
-	ck_assert_int_eq(store_open("file://relative/dir", &s2), -EINVAL);
-	ck_assert_int_eq(store_open("file://otherhost/tmp", &s2), -EINVAL);
-	ck_assert_int_eq(store_open("file://", &s2), -EINVAL);
+	ck_assert_int_eq(store_open("file://relative/dir", NULL, &s2), -EINVAL);
+	ck_assert_int_eq(store_open("file://otherhost/tmp", NULL, &s2), -EINVAL);
+	ck_assert_int_eq(store_open("file://", NULL, &s2), -EINVAL);
 
 	snprintf(url, sizeof(url), "file://%s/missing", tmpdir);
-	ck_assert_int_eq(store_open(url, &s2), -ENOENT);
-	ck_assert_int_eq(store_open(disk("missing"), &s2), -ENOENT);
+	ck_assert_int_eq(store_open(url, NULL, &s2), -ENOENT);
+	ck_assert_int_eq(store_open(disk("missing"), NULL, &s2), -ENOENT);
 
 	/* A regular file is not a root. */
 	put_str("f", "x");
-	ck_assert_int_eq(store_open(disk("f"), &s2), -ENOTDIR);
+	ck_assert_int_eq(store_open(disk("f"), NULL, &s2), -ENOTDIR);
 	ck_assert_ptr_eq(s2, sentinel);
 }
 END_TEST
