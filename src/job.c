@@ -757,6 +757,7 @@ static const char *const backup_fields[] = {
 	"CancelledBy",
 	"FilesUploaded",
 	"FilesReused",
+	"FilesCopied",
 	NULL,
 };
 

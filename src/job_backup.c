@@ -56,6 +56,11 @@ struct backup_work {
 	struct btab *tabs;
 	size_t ntabs;
 	atomic_size_t next;
+	/* Objects of this database in other labels of the repository, by
+	 * their key below __ss_content/ ("__db_../__tbl_../.../<f>.<md5>"):
+	 * an unchanged file is copied inside the store instead of sent.
+	 * Read-only while the upload threads run; NULL if none. */
+	json_t *donors;
 };
 
 static const char *jstr(json_t *o, const char *k)
@@ -334,6 +339,7 @@ void job_backup_release(struct job *jb)
 	free(jb->holds);
 	jb->holds = NULL;
 	if (jb->bwork) {
+		json_decref(jb->bwork->donors);
 		free(jb->bwork->tabs);
 		free(jb->bwork);
 		jb->bwork = NULL;
@@ -452,6 +458,108 @@ static ssize_t file_src_read(void *arg, void *buf, size_t len)
 	return n;
 }
 
+/* Where "__ss_<label>/__ss_content/" ends in @key, or NULL. */
+static const char *content_rel(const char *key)
+{
+	const char *p = strstr(key, "/__ss_content/");
+
+	return p ? p + strlen("/__ss_content/") : NULL;
+}
+
+struct donor_ctx {
+	json_t *map;
+	size_t n;
+};
+
+static int donor_cb(const struct store_entry *e, void *arg)
+{
+	struct donor_ctx *c = arg;
+	const char *rel = content_rel(e->key);
+	json_t *v;
+
+	/* Keep the first (oldest label in byte order) of equal names. */
+	if (e->is_prefix || !rel || json_object_get(c->map, rel))
+		return 0;
+	v = json_pack("{s:s, s:I}", "key", e->key, "size",
+		      (json_int_t)e->size);
+	if (!v || json_object_set_new(c->map, rel, v) < 0)
+		return -ENOMEM;
+	c->n++;
+	return 0;
+}
+
+struct label_ctx {
+	struct job *jb;
+	struct donor_ctx *d;
+};
+
+static int donor_label(const struct repo_label_ref *ref, void *arg)
+{
+	struct label_ctx *lc = arg;
+	struct job *jb = lc->jb;
+	char prefix[1024];
+	int rc;
+
+	if (strcmp(ref->dir + 5, jstr(jb->rec, "SnapshotName")) == 0)
+		return 0; /* our own label */
+	snprintf(prefix, sizeof(prefix), "%s%s/__ss_content/__db_%" PRId64 "/",
+		 repo_root(jb->eng->repo), ref->dir, jint(jb->rec, "db_id"));
+	rc = store_list(repo_store(jb->eng->repo), prefix, NULL, donor_cb,
+			lc->d);
+	if (rc < 0)
+		snap_log(LOG_WARNING,
+			 "job %" PRId64 ": cannot list %s for unchanged "
+			 "files: %s",
+			 jb->id, prefix, store_strerror(rc));
+	return 0;
+}
+
+/*
+ * Where the store copies objects itself (S3 CopyObject), index what
+ * earlier backups of this database in this repository hold: a file whose
+ * path and MD5 match one of them is copied inside the store instead of
+ * being sent again. The object name carries the MD5, so equal names are
+ * equal content.
+ */
+static void find_donors(struct job *jb)
+{
+	struct donor_ctx d = {.map = json_object()};
+	struct label_ctx lc = {.jb = jb, .d = &d};
+
+	if (!d.map ||
+	    !store_can(repo_store(jb->eng->repo), STORE_CAP_SERVER_COPY) ||
+	    repo_list_labels(jb->eng->repo, donor_label, &lc) < 0 ||
+	    d.n == 0) {
+		json_decref(d.map);
+		return;
+	}
+	snap_log(LOG_INFO,
+		 "job %" PRId64 ": %zu objects of earlier backups can be "
+		 "copied inside the repository",
+		 jb->id, d.n);
+	jb->bwork->donors = d.map;
+}
+
+/* Copy @key's content from an earlier backup. @return 0 if done. */
+static int donor_copy(struct job *jb, const char *key, uint64_t size)
+{
+	const char *rel = content_rel(key);
+	json_t *d = rel && jb->bwork->donors
+			    ? json_object_get(jb->bwork->donors, rel)
+			    : NULL;
+	int rc;
+
+	if (!d || (uint64_t)jint(d, "size") != size)
+		return -ENOENT;
+	rc = store_copy(repo_store(jb->eng->repo), jstr(d, "key"), key);
+	if (rc < 0)
+		snap_log(LOG_WARNING,
+			 "job %" PRId64 ": copy of %s failed (%s); sending "
+			 "it instead",
+			 jb->id, jstr(d, "key"), store_strerror(rc));
+	return rc;
+}
+
 /* Send one file of the snapshot, unless it is there already. */
 static int upload_file(struct job *jb, const char *path, const char *key,
 		       json_t *f)
@@ -466,6 +574,10 @@ static int upload_file(struct job *jb, const char *path, const char *key,
 	if (store_stat(st, key, &e) == 0 && e.size == size) {
 		atomic_fetch_add(&jb->files_reused, 1);
 		return 0; /* same name, same MD5: nothing to send */
+	}
+	if (donor_copy(jb, key, size) == 0) {
+		atomic_fetch_add(&jb->files_copied, 1);
+		return 0;
 	}
 	src.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (src.fd < 0)
@@ -553,6 +665,8 @@ static int do_uploading(struct job *jb)
 	pthread_t th[32];
 
 	atomic_store(&jb->bwork->next, 0);
+	if (!jb->bwork->donors)
+		find_donors(jb);
 	for (i = 0; i < n; i++)
 		if (pthread_create(&th[i], NULL, upload_thread, jb) == 0)
 			started++;

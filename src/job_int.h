@@ -53,6 +53,8 @@ struct job {
 	atomic_uint_fast64_t files_done, bytes_done;
 	atomic_uint_fast64_t files_fetched; /* downloaded from the repo */
 	atomic_uint_fast64_t files_reused;  /* already here, same MD5 */
+	atomic_uint_fast64_t files_copied;  /* backup: copied inside the
+					       repository from another label */
 	uint64_t files_total, bytes_total;  /* set before DOWNLOADING */
 	pthread_t thread;
 	bool thread_started, running, resumed, linked;

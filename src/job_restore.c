@@ -796,6 +796,10 @@ void job_progress_to_rec_locked(struct job *jb)
 	json_object_set_new(
 		jb->rec, "FilesReused",
 		json_integer((json_int_t)atomic_load(&jb->files_reused)));
+	if (jb->kind == JOB_KIND_BACKUP)
+		json_object_set_new(jb->rec, "FilesCopied",
+				    json_integer((json_int_t)atomic_load(
+					    &jb->files_copied)));
 }
 
 /* Every tablet of the plan, in plan order. */

@@ -33,6 +33,8 @@ enum store_caps {
 	STORE_CAP_WRITE = (1 << 2),	 /**< put() and remove() work */
 	/** Every call is a network round trip: read in large blocks. */
 	STORE_CAP_REMOTE = (1 << 3),
+	/** copy() happens inside the store, without moving the bytes. */
+	STORE_CAP_SERVER_COPY = (1 << 4),
 };
 
 /** Flags for store_put(). */

@@ -99,6 +99,7 @@ struct s3_req {
 	size_t body_len;
 	const char *copy_source; /* x-amz-copy-source value, encoded */
 	const char *content_type;
+	const char *shown; /* object named in messages, if not key */
 	char *dst; /* GET: the caller's buffer ... */
 	size_t dst_cap;
 	bool collect; /* ... or collect the body into resp->body */
@@ -649,7 +650,7 @@ out:
 
 static const char *key_or_bucket(const struct s3_req *rq)
 {
-	return rq->key ? rq->key : "";
+	return rq->shown ? rq->shown : rq->key ? rq->key : "";
 }
 
 /*
@@ -736,14 +737,15 @@ static int s3_list_full(struct s3_store *s, const char *full,
 			void *arg)
 {
 	size_t plen = strlen(s->prefix), i;
-	char *token = NULL, maxkeys[16];
+	char *token = NULL, maxkeys[16], shown[1100];
 	int rc = 0;
 
+	snprintf(shown, sizeof(shown), "?list-type=2&prefix=%s", full);
 	snprintf(maxkeys, sizeof(maxkeys), "%u", page);
 	for (;;) {
 		struct s3_param p[5];
 		struct s3_req rq = {.method = "GET", .params = p,
-				    .collect = true};
+				    .collect = true, .shown = shown};
 		struct s3_resp rs = {0};
 		struct s3_list_page pg;
 		size_t n = 0;
@@ -1486,7 +1488,8 @@ static int s3_open(const char *url, const struct store_opts *o,
 
 const struct store_ops store_s3_ops = {
 	.scheme = "s3",
-	.caps = STORE_CAP_RANGE_READ | STORE_CAP_WRITE | STORE_CAP_REMOTE,
+	.caps = STORE_CAP_RANGE_READ | STORE_CAP_WRITE | STORE_CAP_REMOTE |
+		STORE_CAP_SERVER_COPY,
 	.open = s3_open,
 	.close = s3_close,
 	.list = s3_list,

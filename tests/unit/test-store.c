@@ -173,7 +173,8 @@ START_TEST(test_open_file_url)
 	snprintf(want, sizeof(want), "file://%s", real);
 	ck_assert_str_eq(st->url, want);
 	ck_assert_ptr_eq(store_ops_by_scheme("file"), &store_file_ops);
-	ck_assert_ptr_null(store_ops_by_scheme("s3"));
+	ck_assert_ptr_eq(store_ops_by_scheme("s3"), &store_s3_ops);
+	ck_assert_ptr_null(store_ops_by_scheme("webhdfs"));
 	ck_assert_ptr_null(store_ops_by_scheme(""));
 }
 END_TEST
@@ -225,6 +226,113 @@ START_TEST(test_open_errors)
 	put_str("f", "x");
 	ck_assert_int_eq(store_open(disk("f"), NULL, &s2), -ENOTDIR);
 	ck_assert_ptr_eq(s2, sentinel);
+}
+END_TEST
+
+START_TEST(test_remove_many_and_copy)
+{
+	const char *keys[] = {"d/a", "d/b", "d/missing", "e"};
+	struct store_entry e;
+	char *buf;
+	size_t len;
+
+	put_str("d/a", "aa");
+	put_str("d/b", "bbb");
+	put_str("e", "e");
+	put_str("keep", "k");
+	/* A generic copy (file:// has no server-side one) reads and puts. */
+	ck_assert_int_eq(store_copy(st, "d/b", "c/b2"), 0);
+	ck_assert_int_eq(store_read_all(st, "c/b2", 100, &buf, &len), 0);
+	ck_assert_str_eq(buf, "bbb");
+	free(buf);
+	ck_assert_int_eq(store_copy(st, "nope", "c/x"), -ENOENT);
+	ck_assert_int_eq(store_stat(st, "c/x", &e), -ENOENT);
+	/* Missing keys count as deleted; others are gone afterwards. */
+	ck_assert_int_eq(store_remove_many(st, keys, 4), 0);
+	ck_assert_int_eq(store_stat(st, "d/a", &e), -ENOENT);
+	ck_assert_int_eq(store_stat(st, "d/b", &e), -ENOENT);
+	ck_assert_int_eq(store_stat(st, "e", &e), -ENOENT);
+	ck_assert_int_eq(store_stat(st, "keep", &e), 0);
+	ck_assert_int_eq(store_remove_many(st, keys, 0), 0);
+}
+END_TEST
+
+/* s3:// option and URL errors are found before any request is sent. */
+START_TEST(test_s3_open_errors)
+{
+	struct store *sentinel = (struct store *)&sentinel, *s2 = sentinel;
+	struct store_opts o = {.endpoint = "http://127.0.0.1:1"};
+	static const char *const bad_urls[] = {
+		"s3://",	   "s3:///prefix",	 "s3://user:pw@bkt/x",
+		"s3://bkt:9000/x", "s3://b/a/../c",	 "s3://bad$name/x",
+		"s3://b/./x",
+	};
+	size_t i;
+
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "sekrit-do-not-print", 1);
+	for (i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
+		ck_assert_msg(store_open(bad_urls[i], &o, &s2) == -EINVAL,
+			      "%s", bad_urls[i]);
+		ck_assert(strstr(store_strerror(-EINVAL), "sekrit") == NULL);
+	}
+	ck_assert(strstr(store_strerror(-EINVAL), "not allowed") != NULL);
+
+	o.endpoint = "ftp://host";
+	ck_assert_int_eq(store_open("s3://bkt/x", &o, &s2), -EINVAL);
+	ck_assert(strstr(store_strerror(-EINVAL), "http://") != NULL);
+	o.endpoint = "http://host/path";
+	ck_assert_int_eq(store_open("s3://bkt/x", &o, &s2), -EINVAL);
+	o.endpoint = "http://me:pw@host";
+	ck_assert_int_eq(store_open("s3://bkt/x", &o, &s2), -EINVAL);
+	o.endpoint = "http://127.0.0.1:1";
+	o.addressing = "sideways";
+	ck_assert_int_eq(store_open("s3://bkt/x", &o, &s2), -EINVAL);
+	ck_assert(strstr(store_strerror(-EINVAL), "sideways") != NULL);
+	o.addressing = "virtual";
+	ck_assert_int_eq(store_open("s3://Bad_Bucket/x", &o, &s2), -EINVAL);
+	ck_assert(strstr(store_strerror(-EINVAL), "addressing=path") != NULL);
+	o.addressing = NULL;
+	o.part_size = 1 << 20;
+	ck_assert_int_eq(store_open("s3://bkt/x", &o, &s2), -EINVAL);
+	ck_assert(strstr(store_strerror(-EINVAL), "5 MiB") != NULL);
+	o.part_size = 0;
+	o.list_page = 5000;
+	ck_assert_int_eq(store_open("s3://bkt/x", &o, &s2), -EINVAL);
+	o.list_page = 0;
+	o.region = "us east";
+	ck_assert_int_eq(store_open("s3://bkt/x", &o, &s2), -EINVAL);
+	ck_assert_ptr_eq(s2, sentinel);
+}
+END_TEST
+
+/* Nobody listens: retried, then reported with the bucket and attempts. */
+START_TEST(test_s3_unreachable)
+{
+	struct store *s2 = NULL;
+	struct store_opts o = {.endpoint = "http://127.0.0.1:1",
+			       .retries = 2,
+			       .retries_set = true,
+			       .retry_base_ms = 1};
+	const char *msg;
+
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "sekrit-do-not-print", 1);
+	ck_assert_int_eq(store_open("s3://bkt/some/prefix", &o, &s2),
+			 -ECONNREFUSED);
+	msg = store_strerror(-ECONNREFUSED);
+	ck_assert_msg(strstr(msg, "bkt") && strstr(msg, "after 3 attempts"),
+		      "%s", msg);
+	ck_assert(strstr(msg, "sekrit") == NULL);
+	ck_assert_ptr_null(s2);
+
+	/* No credentials anywhere: says so, before any request. */
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	setenv("HOME", tmpdir, 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", disk("none"), 1);
+	ck_assert_int_eq(store_open("s3://bkt/x", &o, &s2), -ENOENT);
+	ck_assert(strstr(store_strerror(-ENOENT), "credentials") != NULL);
 }
 END_TEST
 
@@ -863,6 +971,13 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_remove_missing);
 	tcase_add_test(tc, test_rename);
 	tcase_add_test(tc, test_rename_prefix);
+	tcase_add_test(tc, test_remove_many_and_copy);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("s3");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_s3_open_errors);
+	tcase_add_test(tc, test_s3_unreachable);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("keys");
