@@ -168,9 +168,14 @@ int store_remove_many(struct store *st, const char *const *keys, size_t n)
 			size_t j;
 
 			for (j = 0, rc = 0; j < k && rc == 0; j++) {
+				last_error.rc = 0;
 				rc = st->ops->remove(st, keys[i + j]);
 				if (rc == -ENOENT)
 					rc = 0;
+				else if (rc < 0 && last_error.rc != rc)
+					store_set_error(rc, "delete %s: %s",
+							keys[i + j],
+							strerror(-rc));
 			}
 		}
 		if (rc < 0)
