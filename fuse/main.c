@@ -47,7 +47,7 @@ struct cli {
 	int no_check_certificate;
 	unsigned connections, list_page, retry_base_ms, timeout;
 	int retries; /* -1: default */
-	int nonopt; /* positional arguments seen so far */
+	int nonopt;  /* positional arguments seen so far */
 };
 
 enum { KEY_HELP, KEY_VERSION, KEY_SECRET };

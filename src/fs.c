@@ -1863,7 +1863,7 @@ static int read_ahead(struct snapfs *fs, struct snapfs_file *f,
 	     f->ra_off + f->ra_len < node->size)) {
 		bool in_order = f->ra && off == f->ra_off + f->ra_len;
 
-		f->ra_win = !in_order	      ? RA_MIN
+		f->ra_win = !in_order		  ? RA_MIN
 			    : f->ra_win >= RA_MAX ? RA_MAX
 						  : f->ra_win * 2;
 		want = f->ra_win > size ? f->ra_win : size;

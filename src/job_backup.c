@@ -480,8 +480,7 @@ static int donor_cb(const struct store_entry *e, void *arg)
 	/* Keep the first (oldest label in byte order) of equal names. */
 	if (e->is_prefix || !rel || json_object_get(c->map, rel))
 		return 0;
-	v = json_pack("{s:s, s:I}", "key", e->key, "size",
-		      (json_int_t)e->size);
+	v = json_pack("{s:s, s:I}", "key", e->key, "size", (json_int_t)e->size);
 	if (!v || json_object_set_new(c->map, rel, v) < 0)
 		return -ENOMEM;
 	c->n++;
@@ -528,8 +527,7 @@ static void find_donors(struct job *jb)
 
 	if (!d.map ||
 	    !store_can(repo_store(jb->eng->repo), STORE_CAP_SERVER_COPY) ||
-	    repo_list_labels(jb->eng->repo, donor_label, &lc) < 0 ||
-	    d.n == 0) {
+	    repo_list_labels(jb->eng->repo, donor_label, &lc) < 0 || d.n == 0) {
 		json_decref(d.map);
 		return;
 	}

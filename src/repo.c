@@ -981,8 +981,8 @@ static int remove_tree(struct repo *r, const char *prefix, size_t *nremoved,
  * object that vanished meanwhile is no error.
  */
 static int remove_objects(struct repo *r, const char *prefix,
-			  const struct key_vec *kv, size_t *nremoved,
-			  char *err, size_t errlen)
+			  const struct key_vec *kv, size_t *nremoved, char *err,
+			  size_t errlen)
 {
 	size_t i, n = 0, plen = strlen(prefix);
 	const char **keys = calloc(kv->n ? kv->n : 1, sizeof(*keys));

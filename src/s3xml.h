@@ -16,9 +16,10 @@
 
 /** One key or common prefix of a ListObjectsV2 page. */
 struct s3_list_item {
-	char *key;	/**< full key (Key or CommonPrefixes/Prefix) */
-	uint64_t size;	/**< Size; 0 for a prefix */
-	int64_t mtime;	/**< LastModified as seconds since the epoch; 0 if absent */
+	char *key;     /**< full key (Key or CommonPrefixes/Prefix) */
+	uint64_t size; /**< Size; 0 for a prefix */
+	int64_t mtime; /**< LastModified as seconds since the epoch; 0 if absent
+			*/
 	bool is_prefix; /**< from CommonPrefixes */
 };
 

@@ -52,8 +52,7 @@ const struct store_ops *store_ops_by_scheme(const char *scheme)
 	return NULL;
 }
 
-int store_open(const char *url, const struct store_opts *o,
-	       struct store **out)
+int store_open(const char *url, const struct store_opts *o, struct store **out)
 {
 	const struct store_ops *ops;
 	const char *sep = strstr(url, "://");

@@ -48,11 +48,11 @@ enum store_put_flags {
  * credentials come from the environment or files the backend reads.
  */
 struct store_opts {
-	const char *endpoint;	 /**< "http[s]://host[:port]"; default AWS */
-	const char *region;	 /**< signing region; default from env */
-	const char *addressing;	 /**< "auto", "path" or "virtual" */
-	const char *profile;	 /**< profile in the AWS credentials file */
-	const char *passwd_file; /**< s3fs-style "key:secret" file */
+	const char *endpoint;	   /**< "http[s]://host[:port]"; default AWS */
+	const char *region;	   /**< signing region; default from env */
+	const char *addressing;	   /**< "auto", "path" or "virtual" */
+	const char *profile;	   /**< profile in the AWS credentials file */
+	const char *passwd_file;   /**< s3fs-style "key:secret" file */
 	bool no_check_certificate; /**< skip TLS peer/host verification */
 	unsigned connections;	   /**< concurrent connections (default 16) */
 	uint64_t part_size;	   /**< multipart part size in bytes */
@@ -94,7 +94,8 @@ struct store_ops {
 	 * Called once per mount, from one thread. Never NULL. On failure the
 	 * reason is left for store_strerror().
 	 * @return 0; -EINVAL if the URL or an option is malformed; -ENOENT if
-	 *         the root does not exist; -EACCES bad credentials; else -errno.
+	 *         the root does not exist; -EACCES bad credentials; else
+	 * -errno.
 	 */
 	int (*open)(const char *url, const struct store_opts *o,
 		    struct store **out);
@@ -146,8 +147,7 @@ struct store_ops {
 	 * keys count as deleted. NULL means callers loop over remove().
 	 * @return 0 if all went; else the first failure's -errno.
 	 */
-	int (*remove_many)(struct store *st, const char *const *keys,
-			   size_t n);
+	int (*remove_many)(struct store *st, const char *const *keys, size_t n);
 
 	/**
 	 * Copy object @from to @to inside the store without moving the
@@ -189,8 +189,7 @@ const struct store_ops *store_ops_by_scheme(const char *scheme);
  * @param[out] out caller-owned; free with store_close().
  * @return 0; -EPROTONOSUPPORT for an unknown scheme; else as ops->open.
  */
-int store_open(const char *url, const struct store_opts *o,
-	       struct store **out);
+int store_open(const char *url, const struct store_opts *o, struct store **out);
 
 /**
  * Record why the calling thread's last store call failed with @rc (a

@@ -90,8 +90,8 @@ struct s3_param {
 };
 
 struct s3_req {
-	const char *method;		/* GET HEAD PUT POST DELETE */
-	const char *key;		/* full key (prefix included); NULL: bucket */
+	const char *method; /* GET HEAD PUT POST DELETE */
+	const char *key;    /* full key (prefix included); NULL: bucket */
 	const struct s3_param *params; /* sorted by name */
 	size_t nparams;
 	const char *range; /* "FIRST-LAST" or NULL */
@@ -100,7 +100,7 @@ struct s3_req {
 	const char *copy_source; /* x-amz-copy-source value, encoded */
 	const char *content_type;
 	const char *shown; /* object named in messages, if not key */
-	char *dst; /* GET: the caller's buffer ... */
+	char *dst;	   /* GET: the caller's buffer ... */
 	size_t dst_cap;
 	bool collect; /* ... or collect the body into resp->body */
 };
@@ -114,8 +114,8 @@ struct s3_resp {
 	uint64_t length;
 	int64_t mtime;
 	char etag[160];
-	char code[64];	/* S3 error code, "" if none */
-	char msg[200];	/* S3 error message */
+	char code[64]; /* S3 error code, "" if none */
+	char msg[200]; /* S3 error message */
 	char cerr[CURL_ERROR_SIZE];
 };
 
@@ -346,8 +346,7 @@ static char *s3_url(struct s3_store *s, const struct s3_req *rq)
 		}
 	}
 	url = xasprintf("%s%s%s%s%s", s->base_url, path ? "/" : "",
-			path ? path : "", query ? "?" : "",
-			query ? query : "");
+			path ? path : "", query ? "?" : "", query ? query : "");
 	free(path);
 	free(query);
 	return url;
@@ -529,8 +528,8 @@ static void resp_reset(struct s3_resp *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
-static CURLcode s3_perform(struct s3_store *s, CURL *h,
-			   const struct s3_req *rq, struct s3_resp *rs)
+static CURLcode s3_perform(struct s3_store *s, CURL *h, const struct s3_req *rq,
+			   struct s3_resp *rs)
 {
 	struct curl_slist *hdrs = NULL, *t;
 	struct xfer x = {.h = h, .rq = rq, .rs = rs};
@@ -686,10 +685,11 @@ static int s3_do(struct s3_store *s, const struct s3_req *rq,
 		s3_reason(cc, rs, reason, sizeof(reason));
 		if (!transient || attempt >= s->retries) {
 			if (attempt > 0) {
-				store_set_error(rc, "s3: %s %s/%s: %s after %u attempts",
-						rq->method, s->bucket,
-						key_or_bucket(rq), reason,
-						attempt + 1);
+				store_set_error(
+					rc,
+					"s3: %s %s/%s: %s after %u attempts",
+					rq->method, s->bucket,
+					key_or_bucket(rq), reason, attempt + 1);
 				snap_log(LOG_ERR, "%s", store_strerror(rc));
 			} else {
 				store_set_error(rc, "s3: %s %s/%s: %s",
@@ -732,9 +732,8 @@ static char *full_key(struct s3_store *s, const char *key)
 
 /* ---- ops ---------------------------------------------------------------- */
 
-static int s3_list_full(struct s3_store *s, const char *full,
-			const char *delim, unsigned page, store_list_cb cb,
-			void *arg)
+static int s3_list_full(struct s3_store *s, const char *full, const char *delim,
+			unsigned page, store_list_cb cb, void *arg)
 {
 	size_t plen = strlen(s->prefix), i;
 	char *token = NULL, maxkeys[16], shown[1100];
@@ -744,8 +743,10 @@ static int s3_list_full(struct s3_store *s, const char *full,
 	snprintf(maxkeys, sizeof(maxkeys), "%u", page);
 	for (;;) {
 		struct s3_param p[5];
-		struct s3_req rq = {.method = "GET", .params = p,
-				    .collect = true, .shown = shown};
+		struct s3_req rq = {.method = "GET",
+				    .params = p,
+				    .collect = true,
+				    .shown = shown};
 		struct s3_resp rs = {0};
 		struct s3_list_page pg;
 		size_t n = 0;
@@ -892,8 +893,8 @@ static int s3_abort_upload(struct s3_store *s, const char *full,
 			   const char *upload_id)
 {
 	struct s3_param p[] = {{"uploadId", upload_id}};
-	struct s3_req rq = {.method = "DELETE", .key = full, .params = p,
-			    .nparams = 1};
+	struct s3_req rq = {
+		.method = "DELETE", .key = full, .params = p, .nparams = 1};
 	struct s3_resp rs = {0};
 	int rc = s3_do(s, &rq, &rs, 0);
 
@@ -912,8 +913,11 @@ static int s3_put_multipart(struct s3_store *s, const char *full,
 {
 	uint64_t part = s->part_size, done = 0;
 	struct s3_param pinit[] = {{"uploads", ""}};
-	struct s3_req rq = {.method = "POST", .key = full, .params = pinit,
-			    .nparams = 1, .collect = true,
+	struct s3_req rq = {.method = "POST",
+			    .key = full,
+			    .params = pinit,
+			    .nparams = 1,
+			    .collect = true,
 			    .content_type = "application/octet-stream"};
 	struct s3_resp rs = {0};
 	char *upload_id = NULL, *buf = NULL, *body = NULL, **etags = NULL;
@@ -927,8 +931,10 @@ static int s3_put_multipart(struct s3_store *s, const char *full,
 	if (rc == 0 && s3xml_parse_upload_id(rs.body ? rs.body : "", rs.len,
 					     &upload_id) < 0) {
 		rc = -EIO;
-		store_set_error(rc, "s3: POST %s/%s?uploads: no UploadId "
-				    "in the answer", s->bucket, full);
+		store_set_error(rc,
+				"s3: POST %s/%s?uploads: no UploadId "
+				"in the answer",
+				s->bucket, full);
 	}
 	resp_reset(&rs);
 	if (rc < 0)
@@ -943,15 +949,19 @@ static int s3_put_multipart(struct s3_store *s, const char *full,
 		char num[16];
 		struct s3_param pp[] = {{"partNumber", num},
 					{"uploadId", upload_id}};
-		struct s3_req prq = {.method = "PUT", .key = full, .params = pp,
-				     .nparams = 2, .body = buf};
+		struct s3_req prq = {.method = "PUT",
+				     .key = full,
+				     .params = pp,
+				     .nparams = 2,
+				     .body = buf};
 
 		blen = (size_t)(size - done < part ? size - done : part);
 		rc = pull(src, arg, buf, blen);
 		if (rc < 0) {
-			store_set_error(rc, "s3: %s/%s: reading the source "
-					    "for part %zu: %s", s->bucket,
-					full, i + 1, strerror(-rc));
+			store_set_error(rc,
+					"s3: %s/%s: reading the source "
+					"for part %zu: %s",
+					s->bucket, full, i + 1, strerror(-rc));
 			goto fail;
 		}
 		snprintf(num, sizeof(num), "%zu", i + 1);
@@ -972,17 +982,20 @@ static int s3_put_multipart(struct s3_store *s, const char *full,
 				 &blen);
 	if (rc == 0) {
 		struct s3_param pc[] = {{"uploadId", upload_id}};
-		struct s3_req crq = {.method = "POST", .key = full,
-				     .params = pc, .nparams = 1, .body = body,
-				     .body_len = blen, .collect = true,
+		struct s3_req crq = {.method = "POST",
+				     .key = full,
+				     .params = pc,
+				     .nparams = 1,
+				     .body = body,
+				     .body_len = blen,
+				     .collect = true,
 				     .content_type = "application/xml"};
 
 		rc = s3_do(s, &crq, &rs, 0);
 		/* A 200 may still carry an <Error> (S3 sends it late). */
 		if (rc == 0 && rs.len &&
-		    s3xml_parse_error(rs.body, rs.len, rs.code,
-				      sizeof(rs.code), rs.msg,
-				      sizeof(rs.msg)) == 0) {
+		    s3xml_parse_error(rs.body, rs.len, rs.code, sizeof(rs.code),
+				      rs.msg, sizeof(rs.msg)) == 0) {
 			rc = -EIO;
 			store_set_error(rc, "s3: POST %s/%s?uploadId: %s %s",
 					s->bucket, full, rs.code, rs.msg);
@@ -992,15 +1005,14 @@ static int s3_put_multipart(struct s3_store *s, const char *full,
 	if (rc < 0)
 		goto fail;
 	goto out;
-fail:
-	{
-		/* Keep the reason for the caller across the abort. */
-		char why[512];
+fail : {
+	/* Keep the reason for the caller across the abort. */
+	char why[512];
 
-		snprintf(why, sizeof(why), "%s", store_strerror(rc));
-		s3_abort_upload(s, full, upload_id);
-		store_set_error(rc, "%s", why);
-	}
+	snprintf(why, sizeof(why), "%s", store_strerror(rc));
+	s3_abort_upload(s, full, upload_id);
+	store_set_error(rc, "%s", why);
+}
 out:
 	if (etags)
 		for (i = 0; i < nparts; i++)
@@ -1049,7 +1061,9 @@ static int s3_put(struct store *st, const char *key, store_src_fn src,
 		store_set_error(rc, "s3: %s/%s: reading the source: %s",
 				s->bucket, full, strerror(-rc));
 	} else {
-		struct s3_req rq = {.method = "PUT", .key = full, .body = buf,
+		struct s3_req rq = {.method = "PUT",
+				    .key = full,
+				    .body = buf,
 				    .body_len = size};
 
 		rc = s3_do(s, &rq, &rs, 0);
@@ -1077,8 +1091,7 @@ static int s3_remove(struct store *st, const char *key)
 	return rc;
 }
 
-static int s3_remove_many(struct store *st, const char *const *keys,
-			  size_t n)
+static int s3_remove_many(struct store *st, const char *const *keys, size_t n)
 {
 	struct s3_store *s = s3_from_store(st);
 	struct s3_delete_error *errs = NULL;
@@ -1097,25 +1110,29 @@ static int s3_remove_many(struct store *st, const char *const *keys,
 				       &blen);
 	if (rc == 0) {
 		struct s3_param p[] = {{"delete", ""}};
-		struct s3_req rq = {.method = "POST", .params = p,
-				    .nparams = 1, .body = body,
-				    .body_len = blen, .collect = true,
+		struct s3_req rq = {.method = "POST",
+				    .params = p,
+				    .nparams = 1,
+				    .body = body,
+				    .body_len = blen,
+				    .collect = true,
 				    .content_type = "application/xml"};
 
 		rc = s3_do(s, &rq, &rs, 0);
-		if (rc == 0 && s3xml_parse_delete_result(rs.body ? rs.body : "",
-							 rs.len, &errs,
-							 &nerr) < 0) {
+		if (rc == 0 &&
+		    s3xml_parse_delete_result(rs.body ? rs.body : "", rs.len,
+					      &errs, &nerr) < 0) {
 			rc = -EIO;
-			store_set_error(rc, "s3: POST %s/?delete: malformed "
-					    "DeleteResult", s->bucket);
+			store_set_error(rc,
+					"s3: POST %s/?delete: malformed "
+					"DeleteResult",
+					s->bucket);
 		}
 		for (i = 0; rc == 0 && i < nerr; i++) {
 			if (strcmp(errs[i].code, "NoSuchKey") == 0)
 				continue;
-			rc = strcmp(errs[i].code, "AccessDenied") == 0
-				     ? -EACCES
-				     : -EIO;
+			rc = strcmp(errs[i].code, "AccessDenied") == 0 ? -EACCES
+								       : -EIO;
 			store_set_error(rc, "s3: delete %s/%s: %s %s",
 					s->bucket, errs[i].key, errs[i].code,
 					errs[i].message);
@@ -1149,8 +1166,8 @@ static int s3_copy(struct store *st, const char *from, const char *to)
 	rq.copy_source = enc;
 	rc = s3_do(s, &rq, &rs, 0);
 	if (rc == 0 && rs.len &&
-	    s3xml_parse_error(rs.body, rs.len, rs.code, sizeof(rs.code),
-			      rs.msg, sizeof(rs.msg)) == 0) {
+	    s3xml_parse_error(rs.body, rs.len, rs.code, sizeof(rs.code), rs.msg,
+			      sizeof(rs.msg)) == 0) {
 		rc = strcmp(rs.code, "NoSuchKey") == 0 ? -ENOENT : -EIO;
 		store_set_error(rc, "s3: copy %s/%s to %s: %s %s", s->bucket,
 				src, dst, rs.code, rs.msg);
@@ -1253,10 +1270,12 @@ static int parse_url(struct s3_store *s, const char *url)
 	if (!s->bucket)
 		return -ENOMEM;
 	if (strchr(s->bucket, '@') || strchr(s->bucket, ':')) {
-		store_set_error(-EINVAL, "%s: credentials or a port in the URL "
-					 "are not accepted; use endpoint= and "
-					 "the AWS environment or a credentials "
-					 "file (see snapfs(1))", "s3 URL");
+		store_set_error(-EINVAL,
+				"%s: credentials or a port in the URL "
+				"are not accepted; use endpoint= and "
+				"the AWS environment or a credentials "
+				"file (see snapfs(1))",
+				"s3 URL");
 		return -EINVAL;
 	}
 	if (blen == 0 || blen > 255 || !all_chars(s->bucket, "-._")) {
@@ -1276,8 +1295,9 @@ static int parse_url(struct s3_store *s, const char *url)
 		if (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0) {
 			free(work);
 			free(prefix);
-			store_set_error(-EINVAL, "s3://%s%s: '.' and '..' are "
-						 "not allowed in the prefix",
+			store_set_error(-EINVAL,
+					"s3://%s%s: '.' and '..' are "
+					"not allowed in the prefix",
 					s->bucket, p);
 			return -EINVAL;
 		}
@@ -1312,8 +1332,10 @@ static int setup_endpoint(struct s3_store *s, const struct store_opts *o,
 		ep = dflt;
 	}
 	if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0) {
-		store_set_error(-EINVAL, "endpoint=%s: must start with "
-					 "http:// or https://", ep);
+		store_set_error(-EINVAL,
+				"endpoint=%s: must start with "
+				"http:// or https://",
+				ep);
 		free(dflt);
 		return -EINVAL;
 	}
@@ -1321,9 +1343,11 @@ static int setup_endpoint(struct s3_store *s, const struct store_opts *o,
 	hl = strcspn(scheme_end, "/?#");
 	if (hl == 0 || memchr(scheme_end, '@', hl) ||
 	    strspn(scheme_end + hl, "/") != strlen(scheme_end + hl)) {
-		store_set_error(-EINVAL, "endpoint=%s: give only "
-					 "scheme://host[:port], with no path, "
-					 "query or user name", ep);
+		store_set_error(-EINVAL,
+				"endpoint=%s: give only "
+				"scheme://host[:port], with no path, "
+				"query or user name",
+				ep);
 		free(dflt);
 		return -EINVAL;
 	}
@@ -1346,24 +1370,27 @@ static int setup_endpoint(struct s3_store *s, const struct store_opts *o,
 			     !(strncmp(ep, "https", 5) == 0 &&
 			       strchr(s->bucket, '.'));
 	} else {
-		store_set_error(-EINVAL, "addressing=%s: use path, virtual "
-					 "or auto", mode);
+		store_set_error(-EINVAL,
+				"addressing=%s: use path, virtual "
+				"or auto",
+				mode);
 		free(host);
 		free(dflt);
 		return -EINVAL;
 	}
 	free(host);
 	if (is_virtual && !bucket_dns_ok(s->bucket)) {
-		store_set_error(-EINVAL, "addressing=virtual: bucket name %s "
-					 "cannot be part of a host name; use "
-					 "addressing=path", s->bucket);
+		store_set_error(-EINVAL,
+				"addressing=virtual: bucket name %s "
+				"cannot be part of a host name; use "
+				"addressing=path",
+				s->bucket);
 		free(dflt);
 		return -EINVAL;
 	}
 	if (is_virtual)
-		s->base_url = xasprintf("%.*s%s.%.*s",
-					(int)(scheme_end - ep), ep, s->bucket,
-					(int)hl, scheme_end);
+		s->base_url = xasprintf("%.*s%s.%.*s", (int)(scheme_end - ep),
+					ep, s->bucket, (int)hl, scheme_end);
 	else
 		s->base_url = xasprintf("%.*s/%s", (int)(scheme_end - ep + hl),
 					ep, s->bucket);
@@ -1429,8 +1456,8 @@ static int s3_open(const char *url, const struct store_opts *o,
 	}
 
 	s->insecure = o && o->no_check_certificate;
-	s->max_conns = o && o->connections ? o->connections
-					   : DEFAULT_CONNECTIONS;
+	s->max_conns =
+		o && o->connections ? o->connections : DEFAULT_CONNECTIONS;
 	s->part_size = o && o->part_size ? o->part_size : DEFAULT_PART_SIZE;
 	if (s->part_size < MIN_PART_SIZE || s->part_size > MAX_PART_SIZE)
 		return open_fail(s, -EINVAL,
@@ -1441,7 +1468,8 @@ static int s3_open(const char *url, const struct store_opts *o,
 	if (s->list_page > 1000)
 		return open_fail(s, -EINVAL,
 				 "list_page=%u: S3 returns at most 1000 keys "
-				 "per page", s->list_page);
+				 "per page",
+				 s->list_page);
 	s->retries = o && o->retries_set ? o->retries : DEFAULT_RETRIES;
 	s->retry_base_ms = o && o->retry_base_ms ? o->retry_base_ms
 						 : DEFAULT_RETRY_BASE_MS;
@@ -1454,7 +1482,8 @@ static int s3_open(const char *url, const struct store_opts *o,
 	curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(s->share, CURLSHOPT_USERDATA, s);
 	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(s->share, CURLSHOPT_SHARE,
+			  CURL_LOCK_DATA_SSL_SESSION);
 
 	co.passwd_file = o ? o->passwd_file : NULL;
 	co.profile = o ? o->profile : NULL;
@@ -1471,10 +1500,11 @@ static int s3_open(const char *url, const struct store_opts *o,
 
 		snprintf(why, sizeof(why), "%s", store_strerror(rc));
 		if (rc == -EACCES)
-			return open_fail(s, rc,
-					 "%s: authentication failed (credentials "
-					 "from %s): %s",
-					 s->base.url, s->creds.source, why);
+			return open_fail(
+				s, rc,
+				"%s: authentication failed (credentials "
+				"from %s): %s",
+				s->base.url, s->creds.source, why);
 		if (rc == -ENOENT)
 			return open_fail(s, rc, "%s: no such bucket: %s",
 					 s->base.url, why);
