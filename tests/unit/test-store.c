@@ -215,7 +215,8 @@ START_TEST(test_open_errors)
 	ck_assert_int_eq(store_open("averyveryverylongscheme://x", NULL, &s2),
 			 -EPROTONOSUPPORT);
 	ck_assert_int_eq(store_open("file://relative/dir", NULL, &s2), -EINVAL);
-	ck_assert_int_eq(store_open("file://otherhost/tmp", NULL, &s2), -EINVAL);
+	ck_assert_int_eq(store_open("file://otherhost/tmp", NULL, &s2),
+			 -EINVAL);
 	ck_assert_int_eq(store_open("file://", NULL, &s2), -EINVAL);
 
 	snprintf(url, sizeof(url), "file://%s/missing", tmpdir);
@@ -263,8 +264,8 @@ START_TEST(test_s3_open_errors)
 	struct store *sentinel = (struct store *)&sentinel, *s2 = sentinel;
 	struct store_opts o = {.endpoint = "http://127.0.0.1:1"};
 	static const char *const bad_urls[] = {
-		"s3://",	   "s3:///prefix",	 "s3://user:pw@bkt/x",
-		"s3://bkt:9000/x", "s3://b/a/../c",	 "s3://bad$name/x",
+		"s3://",	   "s3:///prefix",  "s3://user:pw@bkt/x",
+		"s3://bkt:9000/x", "s3://b/a/../c", "s3://bad$name/x",
 		"s3://b/./x",
 	};
 	size_t i;
@@ -272,8 +273,8 @@ START_TEST(test_s3_open_errors)
 	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "sekrit-do-not-print", 1);
 	for (i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
-		ck_assert_msg(store_open(bad_urls[i], &o, &s2) == -EINVAL,
-			      "%s", bad_urls[i]);
+		ck_assert_msg(store_open(bad_urls[i], &o, &s2) == -EINVAL, "%s",
+			      bad_urls[i]);
 		ck_assert(strstr(store_strerror(-EINVAL), "sekrit") == NULL);
 	}
 	ck_assert(strstr(store_strerror(-EINVAL), "not allowed") != NULL);
