@@ -443,6 +443,7 @@ static void tablet_key(struct job *jb, const struct btab *bt, char *buf,
 }
 
 struct file_src {
+	struct job *jb;
 	int fd;
 	struct md5 *md5;
 };
@@ -450,7 +451,14 @@ struct file_src {
 static ssize_t file_src_read(void *arg, void *buf, size_t len)
 {
 	struct file_src *fs = arg;
-	ssize_t n = read(fs->fd, buf, len);
+	ssize_t n;
+
+	/* A cancel stops a large upload between parts (the store then
+	 * aborts the multipart upload). */
+	job_test_pause(fs->jb, "SNAPFS_TEST_SOURCE_DELAY_MS");
+	if (job_should_stop(fs->jb))
+		return -ECANCELED;
+	n = read(fs->fd, buf, len);
 
 	if (n < 0)
 		return -errno;
@@ -563,7 +571,7 @@ static int upload_file(struct job *jb, const char *path, const char *key,
 		       json_t *f)
 {
 	struct store *st = repo_store(jb->eng->repo);
-	struct file_src src = {.fd = -1};
+	struct file_src src = {.jb = jb, .fd = -1};
 	struct store_entry e;
 	char hex[MD5_HEX_LEN + 1], msg[700];
 	uint64_t size = (uint64_t)jint(f, "size");
@@ -583,7 +591,7 @@ static int upload_file(struct job *jb, const char *path, const char *key,
 	rc = md5_new(&src.md5);
 	if (rc == 0) {
 		rc = store_put(st, key, file_src_read, &src, size, 0);
-		if (rc < 0) {
+		if (rc < 0 && rc != -ECANCELED) {
 			/* Name the object and what the store said. */
 			snprintf(msg, sizeof(msg), "upload %s: %s", key,
 				 store_strerror(rc));
