@@ -847,11 +847,109 @@ static size_t tablet_prefix(const struct repo *r, const struct repo_snapshot *s,
 				tab->part_id, idx->id, tab->id);
 }
 
+struct repo_listing {
+	struct store_entry *v; /* keys owned, in byte order */
+	size_t n, cap;
+};
+
+static int listing_cb(const struct store_entry *e, void *arg)
+{
+	struct repo_listing *l = arg;
+
+	if (e->is_prefix)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		struct store_entry *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = *e;
+	l->v[l->n].key = strdup(e->key);
+	if (!l->v[l->n].key)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+void repo_listing_free(struct repo_listing *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++)
+		free((char *)l->v[i].key);
+	free(l->v);
+	free(l);
+}
+
+int repo_listing_load(struct repo *r, const struct repo_snapshot *s,
+		      struct repo_listing **out)
+{
+	struct repo_listing *l = calloc(1, sizeof(*l));
+	char prefix[4096];
+	int rc;
+
+	if (!l)
+		return -ENOMEM;
+	if ((size_t)snprintf(prefix, sizeof(prefix), "%s__ss_%s/__ss_content/",
+			     r->root, s->label) >= sizeof(prefix)) {
+		free(l);
+		return -ENAMETOOLONG;
+	}
+	rc = store_list(r->st, prefix, NULL, listing_cb, l);
+	if (rc < 0) {
+		repo_listing_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+/* Feed the objects directly under @prefix in @l to tablet_scan_cb. */
+static int listing_scan(const struct repo_listing *l, const char *prefix,
+			struct tablet_scan *ts)
+{
+	size_t lo = 0, hi = l->n, plen = strlen(prefix);
+	int rc;
+
+	while (lo < hi) { /* first key >= prefix */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(l->v[mid].key, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < l->n && strncmp(l->v[lo].key, prefix, plen) == 0; lo++) {
+		if (strchr(l->v[lo].key + plen, '/'))
+			continue; /* deeper: a delimited listing hides it */
+		rc = tablet_scan_cb(&l->v[lo], ts);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int repo_tablet_files(struct repo *r, const struct repo_snapshot *s,
 		      const struct jobinfo_table *tbl,
 		      const struct jobinfo_index *idx,
 		      const struct jobinfo_tablet *tab,
 		      struct repo_file **files, size_t *nfiles)
+{
+	return repo_tablet_files_in(r, s, NULL, tbl, idx, tab, files, nfiles);
+}
+
+int repo_tablet_files_in(struct repo *r, const struct repo_snapshot *s,
+			 const struct repo_listing *l,
+			 const struct jobinfo_table *tbl,
+			 const struct jobinfo_index *idx,
+			 const struct jobinfo_tablet *tab,
+			 struct repo_file **files, size_t *nfiles)
 {
 	struct tablet_scan ts = {0};
 	char prefix[4096];
@@ -885,7 +983,10 @@ int repo_tablet_files(struct repo *r, const struct repo_snapshot *s,
 			goto out;
 		}
 	}
-	rc = store_list(r->st, prefix, "/", tablet_scan_cb, &ts);
+	if (l)
+		rc = listing_scan(l, prefix, &ts);
+	else
+		rc = store_list(r->st, prefix, "/", tablet_scan_cb, &ts);
 out:
 	if (rc < 0) {
 		repo_files_free(ts.files, ts.n);

@@ -167,6 +167,28 @@ int repo_tablet_files(struct repo *r, const struct repo_snapshot *s,
 		      const struct jobinfo_index *idx,
 		      const struct jobinfo_tablet *tab,
 		      struct repo_file **files, size_t *nfiles);
+
+/**
+ * Every object under a snapshot's __ss_content/, from one flat listing
+ * (paged inside the store): with it, repo_tablet_files_in() needs no
+ * listing per tablet, which matters where each listing is a round trip
+ * (STORE_CAP_REMOTE). Immutable once loaded; share it between threads.
+ * @param[out] out free with repo_listing_free().
+ * @return 0; else -errno from the store.
+ */
+struct repo_listing;
+int repo_listing_load(struct repo *r, const struct repo_snapshot *s,
+		      struct repo_listing **out);
+void repo_listing_free(struct repo_listing *l);
+
+/** repo_tablet_files() answered from @l (a listing of @s), or from the
+ * store if @l is NULL. */
+int repo_tablet_files_in(struct repo *r, const struct repo_snapshot *s,
+			 const struct repo_listing *l,
+			 const struct jobinfo_table *tbl,
+			 const struct jobinfo_index *idx,
+			 const struct jobinfo_tablet *tab,
+			 struct repo_file **files, size_t *nfiles);
 void repo_files_free(struct repo_file *files, size_t n);
 
 /* ---- snapshot management ---------------------------------------------- */
