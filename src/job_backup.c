@@ -577,7 +577,9 @@ static int upload_file(struct job *jb, const char *path, const char *key,
 	uint64_t size = (uint64_t)jint(f, "size");
 	int rc;
 
-	if (store_stat(st, key, &e) == 0 && e.size == size) {
+	/* Only a resumed job can find its own objects: a new label is
+	 * empty (the statement is refused otherwise), so don't ask. */
+	if (jb->resumed && store_stat(st, key, &e) == 0 && e.size == size) {
 		atomic_fetch_add(&jb->files_reused, 1);
 		return 0; /* same name, same MD5: nothing to send */
 	}
@@ -593,8 +595,14 @@ static int upload_file(struct job *jb, const char *path, const char *key,
 		rc = store_put(st, key, file_src_read, &src, size, 0);
 		if (rc < 0 && rc != -ECANCELED) {
 			/* Name the object and what the store said. */
-			snprintf(msg, sizeof(msg), "upload %s: %s", key,
-				 store_strerror(rc));
+			const char *why = store_strerror(rc);
+
+			/* An s3:// reason names the object already. */
+			if (strncmp(why, "s3:", 3) == 0)
+				snprintf(msg, sizeof(msg), "%s", why);
+			else
+				snprintf(msg, sizeof(msg), "upload %s: %s", key,
+					 why);
 			snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id, msg);
 			job_request_cancel(jb, "error", msg);
 		}

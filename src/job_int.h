@@ -49,7 +49,7 @@ struct job {
 	int64_t created;      /* epoch seconds; read-only */
 	atomic_bool cancel;
 	char cancel_by[16]; /* "user", "timeout", "error" */
-	char cancel_msg[512];
+	char cancel_msg[1024];
 	atomic_uint_fast64_t files_done, bytes_done;
 	atomic_uint_fast64_t files_fetched; /* downloaded from the repo */
 	atomic_uint_fast64_t files_reused;  /* already here, same MD5 */

@@ -1012,8 +1012,10 @@ static bool old_has(json_t *old, const char *name, const char *md5)
 static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 {
 	struct store *st = repo_store(jb->eng->repo);
-	char tmp[PATH_MAX], hex[MD5_HEX_LEN + 1], msg[600];
-	static const size_t chunk = 1 << 20;
+	char tmp[PATH_MAX], hex[MD5_HEX_LEN + 1], msg[1024];
+	/* Remote: one request per file up to 8 MiB. */
+	const size_t chunk =
+		store_can(st, STORE_CAP_REMOTE) ? 8 << 20 : 1 << 20;
 	struct md5 *m = NULL;
 	uint64_t off = 0;
 	char *buf;
@@ -1034,8 +1036,14 @@ static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 		rc = store_read(st, f->key, off, buf, chunk, &n);
 		if (rc < 0) {
 			/* Name the object and what the store said. */
-			snprintf(msg, sizeof(msg), "download %s: %s", f->key,
-				 store_strerror(rc));
+			const char *why = store_strerror(rc);
+
+			/* An s3:// reason names the object already. */
+			if (strncmp(why, "s3:", 3) == 0)
+				snprintf(msg, sizeof(msg), "%s", why);
+			else
+				snprintf(msg, sizeof(msg), "download %s: %s",
+					 f->key, why);
 			snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id, msg);
 			job_request_cancel(jb, "error", msg);
 			break;
@@ -1053,8 +1061,8 @@ static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 			rc = -ECANCELED;
 			break;
 		}
-		if (n < chunk)
-			break; /* a short count is the end of the object */
+		if (n < chunk || (f->present && off >= f->size))
+			break; /* the end of the object: don't ask past it */
 	} /* On disk before it gets its final name: the commit may follow. */
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;

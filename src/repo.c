@@ -1072,9 +1072,6 @@ static int label_prefix(const struct repo *r, const char *dir, char *buf,
 	return 0;
 }
 
-static int remove_tree(struct repo *r, const char *prefix, size_t *nremoved,
-		       char *err, size_t errlen);
-
 /*
  * Delete the listed objects (not prefixes) that lie under @prefix, in
  * batches (one S3 DeleteObjects request per STORE_BATCH_MAX keys). Keys
@@ -1109,46 +1106,51 @@ static int remove_objects(struct repo *r, const char *prefix,
 }
 
 /*
- * Remove the entries of one listed level of @prefix: sub-prefixes first
- * (each as one flat listing), then the level's objects, so @prefix stays
- * listed until its last object goes.
+ * Remove everything under @prefix from one flat listing: the deeper
+ * objects first, then the level's own, so @prefix stays listed until its
+ * last object goes. A flat listing also finds what a delimited one may
+ * hide: s3rver leaves out a prefix that holds only deeper prefixes.
+ * @kv (the level as listed with a delimiter) is not needed any more.
  */
 static int remove_listed(struct repo *r, const char *prefix,
 			 const struct key_vec *kv, size_t *nremoved, char *err,
 			 size_t errlen)
 {
+	struct key_vec flat = {0}, deep = {0}, level = {0};
 	size_t i, plen = strlen(prefix);
-	int rc = 0;
-
-	for (i = 0; i < kv->n; i++) {
-		const struct key_ent *e = &kv->v[i];
-
-		if (!e->is_prefix || strlen(e->key) <= plen ||
-		    strncmp(e->key, prefix, plen) != 0)
-			continue;
-		rc = remove_tree(r, e->key, nremoved, err, errlen);
-		if (rc < 0)
-			return rc;
-	}
-	return remove_objects(r, prefix, kv, nremoved, err, errlen);
-}
-
-/* Remove everything under @prefix: one flat listing, batched deletes. */
-static int remove_tree(struct repo *r, const char *prefix, size_t *nremoved,
-		       char *err, size_t errlen)
-{
-	struct key_vec kv = {0};
 	int rc;
 
-	rc = store_list(r->st, prefix, NULL, key_vec_cb, &kv);
+	(void)kv;
+	rc = store_list(r->st, prefix, NULL, key_vec_cb, &flat);
 	if (rc < 0) {
 		set_err(err, errlen, "cannot list %s: %s", prefix,
 			store_strerror(rc));
 		goto out;
 	}
-	rc = remove_objects(r, prefix, &kv, nremoved, err, errlen);
+	/* Split without copying: the vectors borrow flat's keys. */
+	deep.v = calloc(flat.n ? flat.n : 1, sizeof(*deep.v));
+	level.v = calloc(flat.n ? flat.n : 1, sizeof(*level.v));
+	if (!deep.v || !level.v) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < flat.n; i++) {
+		const char *k = flat.v[i].key;
+
+		if (strncmp(k, prefix, plen) != 0)
+			continue;
+		if (strchr(k + plen, '/'))
+			deep.v[deep.n++] = flat.v[i];
+		else
+			level.v[level.n++] = flat.v[i];
+	}
+	rc = remove_objects(r, prefix, &deep, nremoved, err, errlen);
+	if (rc == 0)
+		rc = remove_objects(r, prefix, &level, nremoved, err, errlen);
 out:
-	key_vec_release(&kv);
+	free(deep.v);
+	free(level.v);
+	key_vec_release(&flat);
 	return rc;
 }
 

@@ -125,6 +125,11 @@ struct xfer {
 	const struct s3_req *rq;
 	struct s3_resp *rs;
 	size_t sent; /* upload position in rq->body */
+	/* Stall watchdog: when a byte last moved either way. */
+	curl_off_t last_dl, last_ul;
+	struct timespec last_move;
+	unsigned timeout; /* seconds */
+	bool stalled;
 };
 
 static struct s3_store *s3_from_store(struct store *st)
@@ -522,6 +527,27 @@ static int on_seek(void *arg, curl_off_t off, int origin)
 	return CURL_SEEKFUNC_OK;
 }
 
+/* Abort a transfer in which no byte moved for x->timeout seconds. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer *x = arg;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (dlnow != x->last_dl || ulnow != x->last_ul) {
+		x->last_dl = dlnow;
+		x->last_ul = ulnow;
+		x->last_move = now;
+		return 0;
+	}
+	if (now.tv_sec - x->last_move.tv_sec >= (time_t)x->timeout) {
+		x->stalled = true;
+		return 1;
+	}
+	return 0;
+}
+
 static void resp_reset(struct s3_resp *rs)
 {
 	free(rs->body);
@@ -591,8 +617,14 @@ static CURLcode s3_perform(struct s3_store *s, CURL *h, const struct s3_req *rq,
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, rs->cerr);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)s->timeout);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)s->timeout);
+	/* curl's LOW_SPEED check averages over seconds, so a small upload
+	 * followed by a dead server takes far longer than the timeout to
+	 * notice; the progress callback measures the stall itself. */
+	x.timeout = s->timeout;
+	clock_gettime(CLOCK_MONOTONIC, &x.last_move);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, s->insecure ? 0L : 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, s->insecure ? 0L : 2L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -623,6 +655,11 @@ static CURLcode s3_perform(struct s3_store *s, CURL *h, const struct s3_req *rq,
 	}
 
 	cc = curl_easy_perform(h);
+	if (cc == CURLE_ABORTED_BY_CALLBACK && x.stalled) {
+		cc = CURLE_OPERATION_TIMEDOUT;
+		snprintf(rs->cerr, sizeof(rs->cerr),
+			 "no data moved for %u s (s3_timeout)", s->timeout);
+	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
 	if (cc == CURLE_WRITE_ERROR && rs->overflow && rs->status >= 200 &&
 	    rs->status < 300)
@@ -690,7 +727,9 @@ static int s3_do(struct s3_store *s, const struct s3_req *rq,
 					"s3: %s %s/%s: %s after %u attempts",
 					rq->method, s->bucket,
 					key_or_bucket(rq), reason, attempt + 1);
-				snap_log(LOG_ERR, "%s", store_strerror(rc));
+				snap_log(rs->status == quiet_status ? LOG_DEBUG
+								    : LOG_ERR,
+					 "%s", store_strerror(rc));
 			} else {
 				store_set_error(rc, "s3: %s %s/%s: %s",
 						rq->method, s->bucket,
@@ -1432,7 +1471,10 @@ static int s3_open(const char *url, const struct store_opts *o,
 		snprintf(why, sizeof(why), "%s", store_strerror(rc));
 		return open_fail(s, rc, "%s", why);
 	}
-	s->base.url = xasprintf("s3://%s/%s", s->bucket, s->prefix);
+	/* Display form, like file:// URLs: no trailing slash. */
+	s->base.url = xasprintf(
+		"s3://%s%s%.*s", s->bucket, *s->prefix ? "/" : "",
+		(int)(*s->prefix ? strlen(s->prefix) - 1 : 0), s->prefix);
 	if (!s->base.url)
 		return open_fail(s, -ENOMEM, "out of memory");
 
@@ -1490,7 +1532,7 @@ static int s3_open(const char *url, const struct store_opts *o,
 	co.bucket = s->bucket;
 	rc = s3_creds_load(&co, err, sizeof(err), &s->creds);
 	if (rc < 0)
-		return open_fail(s, rc, "s3://%s: credentials: %s", s->bucket,
+		return open_fail(s, rc, "%s: credentials: %s", s->base.url,
 				 err);
 
 	/* One small listing proves the endpoint, bucket and credentials. */
