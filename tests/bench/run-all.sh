@@ -5,6 +5,9 @@
 # (SNAPFS, BENCH_REPS, BENCH_CACHE, the sizes; see lib.sh and each script).
 # bench-list.sh builds a 100,000-tablet repository: the whole run takes
 # eight to ten minutes; BENCH_LIST_TABLETS=0 skips that part (about four).
+# bench-s3.sh runs against the S3 test servers of tests/servers/
+# s3-servers.sh (it starts them if they are not running) and needs awscli,
+# rclone and flock: about three minutes more; BENCH_S3=0 skips it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -19,7 +22,9 @@ echo "tmp:     ${TMPDIR:-/tmp} on $(df -PT "${TMPDIR:-/tmp}" | awk 'NR == 2 { pr
 echo
 
 status=0
-for b in bench-read.sh bench-rsync.sh bench-list.sh; do
+benches=(bench-read.sh bench-rsync.sh bench-list.sh)
+[ "${BENCH_S3:-1}" = 0 ] || benches+=(bench-s3.sh)
+for b in "${benches[@]}"; do
 	s=$(date +%s)
 	"$here/$b" || status=1
 	echo "($b: $(($(date +%s) - s)) s)"
