@@ -42,7 +42,7 @@ struct cli {
 	int noverify;
 	int verbose;
 	/* s3:// */
-	char *endpoint, *region, *addressing, *profile, *passwd_file;
+	char *endpoint, *region, *addressing, *profile, *passwd_file, *ca_file;
 	char *part_size;
 	int no_check_certificate;
 	unsigned connections, list_page, retry_base_ms, timeout;
@@ -71,6 +71,7 @@ static const struct fuse_opt cli_opts[] = {
 	CLI_OPT("profile=%s", profile),
 	CLI_OPT("passwd_file=%s", passwd_file),
 	CLI_OPT("no_check_certificate", no_check_certificate),
+	CLI_OPT("ca_file=%s", ca_file),
 	CLI_OPT("s3_connections=%u", connections),
 	CLI_OPT("part_size=%s", part_size),
 	CLI_OPT("list_page=%u", list_page),
@@ -140,6 +141,8 @@ static void usage(FILE *out, const char *prog)
 		"~/.aws/credentials\n"
 		"    -o passwd_file=FILE    credentials from an s3fs-style "
 		"KEY:SECRET file\n"
+		"    -o ca_file=FILE        verify TLS against these PEM CA "
+		"certificates\n"
 		"    -o no_check_certificate  don't verify the TLS certificate "
 		"(tests only)\n"
 		"    -o part_size=SIZE      multipart part size (default 8M, "
@@ -685,6 +688,7 @@ int main(int argc, char *argv[])
 	o.store.profile = cli.profile;
 	o.store.passwd_file = cli.passwd_file;
 	o.store.no_check_certificate = cli.no_check_certificate;
+	o.store.ca_file = cli.ca_file;
 	o.store.connections = cli.connections;
 	o.store.list_page = cli.list_page;
 	o.store.retry_base_ms = cli.retry_base_ms;
@@ -755,6 +759,7 @@ out:
 	free(cli.addressing);
 	free(cli.profile);
 	free(cli.passwd_file);
+	free(cli.ca_file);
 	free(cli.part_size);
 	fuse_opt_free_args(&args);
 	return status;

@@ -54,6 +54,8 @@ struct store_opts {
 	const char *profile;	   /**< profile in the AWS credentials file */
 	const char *passwd_file;   /**< s3fs-style "key:secret" file */
 	bool no_check_certificate; /**< skip TLS peer/host verification */
+	const char *ca_file;	   /**< PEM CA bundle to verify against, or NULL
+				      for the system's */
 	unsigned connections;	   /**< concurrent connections (default 16) */
 	uint64_t part_size;	   /**< multipart part size in bytes */
 	unsigned list_page;	   /**< keys per listing request (max-keys) */

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "s3cred.h"
@@ -70,6 +71,7 @@ struct s3_store {
 	char *sigv4;	/* "aws:amz:REGION:s3" */
 	struct s3_creds creds;
 	bool insecure;
+	char *ca_file; /* NULL: the system's CA bundle */
 	unsigned retries, retry_base_ms, timeout, list_page;
 	uint64_t part_size;
 
@@ -627,6 +629,8 @@ static CURLcode s3_perform(struct s3_store *s, CURL *h, const struct s3_req *rq,
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, s->insecure ? 0L : 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, s->insecure ? 0L : 2L);
+	if (s->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -1245,6 +1249,7 @@ static void s3_close(struct store *st)
 	free(s->prefix);
 	free(s->base_url);
 	free(s->sigv4);
+	free(s->ca_file);
 	free(s->base.url);
 	free(s);
 }
@@ -1498,6 +1503,13 @@ static int s3_open(const char *url, const struct store_opts *o,
 	}
 
 	s->insecure = o && o->no_check_certificate;
+	if (o && o->ca_file) {
+		if (access(o->ca_file, R_OK) < 0)
+			return open_fail(s, -errno, "ca_file=%s: %s",
+					 o->ca_file, strerror(errno));
+		if (!(s->ca_file = strdup(o->ca_file)))
+			return open_fail(s, -ENOMEM, "out of memory");
+	}
 	s->max_conns =
 		o && o->connections ? o->connections : DEFAULT_CONNECTIONS;
 	s->part_size = o && o->part_size ? o->part_size : DEFAULT_PART_SIZE;
