@@ -103,6 +103,32 @@ int md5_hex(const void *buf, size_t len, char hex[MD5_HEX_LEN + 1])
 	return 0;
 }
 
+int sha256_hex(const void *buf, size_t len, char hex[SHA256_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return -ENOMEM;
+	for (i = 0; i < mdlen; i++) {
+		hex[2 * i] = hex_digits[md[i] >> 4];
+		hex[2 * i + 1] = hex_digits[md[i] & 0xf];
+	}
+	hex[2 * mdlen] = '\0';
+	return 0;
+}
+
+int md5_base64(const void *buf, size_t len, char b64[MD5_B64_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_md5(), NULL) != 1)
+		return -ENOMEM;
+	EVP_EncodeBlock((unsigned char *)b64, md, (int)mdlen);
+	return 0;
+}
+
 bool md5_is_hex(const char *s, size_t len)
 {
 	size_t i;

@@ -1110,17 +1110,14 @@ static int remove_objects(struct repo *r, const char *prefix,
  * objects first, then the level's own, so @prefix stays listed until its
  * last object goes. A flat listing also finds what a delimited one may
  * hide: s3rver leaves out a prefix that holds only deeper prefixes.
- * @kv (the level as listed with a delimiter) is not needed any more.
  */
-static int remove_listed(struct repo *r, const char *prefix,
-			 const struct key_vec *kv, size_t *nremoved, char *err,
-			 size_t errlen)
+static int remove_prefix(struct repo *r, const char *prefix, size_t *nremoved,
+			 char *err, size_t errlen)
 {
 	struct key_vec flat = {0}, deep = {0}, level = {0};
 	size_t i, plen = strlen(prefix);
 	int rc;
 
-	(void)kv;
 	rc = store_list(r->st, prefix, NULL, key_vec_cb, &flat);
 	if (rc < 0) {
 		set_err(err, errlen, "cannot list %s: %s", prefix,
@@ -1214,7 +1211,7 @@ int repo_snapshot_delete(struct repo *r, const struct repo_label *l,
 			 other);
 		goto out;
 	}
-	rc = remove_listed(r, prefix, &kv, &nremoved, err, errlen);
+	rc = remove_prefix(r, prefix, &nremoved, err, errlen);
 	if (rc == 0)
 		snap_log(LOG_NOTICE, "deleted %zu more objects under %s",
 			 nremoved, prefix);
@@ -1262,7 +1259,7 @@ int repo_label_purge(struct repo *r, const char *dir, char *err, size_t errlen)
 			goto out;
 		}
 	}
-	rc = remove_listed(r, prefix, &kv, &nremoved, err, errlen);
+	rc = remove_prefix(r, prefix, &nremoved, err, errlen);
 	if (rc == 0)
 		snap_log(LOG_NOTICE, "purged %zu objects under %s", nremoved,
 			 prefix);

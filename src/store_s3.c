@@ -32,14 +32,15 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "log.h"
 #include "s3cred.h"
 #include "s3xml.h"
@@ -359,34 +360,6 @@ static char *s3_url(struct s3_store *s, const struct s3_req *rq)
 	return url;
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-/* SHA-256 (hex) and MD5 (base64) of a body, as the headers carry them. */
-static int body_digests(const void *p, size_t n, char sha_hex[65],
-			char md5_b64[25])
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dl;
-
-	if (!EVP_Digest(p, n, d, &dl, EVP_sha256(), NULL))
-		return -ENOMEM;
-	hex(d, dl, sha_hex);
-	if (!EVP_Digest(p, n, d, &dl, EVP_md5(), NULL))
-		return -ENOMEM;
-	EVP_EncodeBlock((unsigned char *)md5_b64, d, (int)dl);
-	return 0;
-}
-
 /* ---- the handle pool ---------------------------------------------------- */
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access a,
@@ -561,7 +534,7 @@ static CURLcode s3_perform(struct s3_store *s, CURL *h, const struct s3_req *rq,
 {
 	struct curl_slist *hdrs = NULL, *t;
 	struct xfer x = {.h = h, .rq = rq, .rs = rs};
-	char sha[65], md5[25], line[512];
+	char sha[SHA256_HEX_LEN + 1], md5[MD5_B64_LEN + 1], line[512];
 	char *url = s3_url(s, rq), *hl;
 	CURLcode cc = CURLE_OUT_OF_MEMORY;
 	curl_off_t len = -1, ft = -1;
@@ -569,7 +542,8 @@ static CURLcode s3_perform(struct s3_store *s, CURL *h, const struct s3_req *rq,
 	if (!url)
 		return CURLE_OUT_OF_MEMORY;
 	if (rq->body) {
-		if (body_digests(rq->body, rq->body_len, sha, md5) < 0)
+		if (sha256_hex(rq->body, rq->body_len, sha) < 0 ||
+		    md5_base64(rq->body, rq->body_len, md5) < 0)
 			goto out;
 	} else {
 		memcpy(sha, EMPTY_SHA256, sizeof(EMPTY_SHA256));

@@ -226,6 +226,24 @@ START_TEST(test_xxh3)
 }
 END_TEST
 
+/* FIPS 180-2 vectors; base64 MD5 as Content-MD5 carries it (RFC 1864). */
+START_TEST(test_sha256_and_md5_base64)
+{
+	char hex[SHA256_HEX_LEN + 1], b64[MD5_B64_LEN + 1];
+
+	ck_assert_int_eq(sha256_hex("abc", 3, hex), 0);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223"
+			      "b00361a396177a9cb410ff61f20015ad");
+	ck_assert_int_eq(sha256_hex("", 0, hex), 0);
+	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+			      "27ae41e4649b934ca495991b7852b855");
+	ck_assert_int_eq(md5_base64("", 0, b64), 0);
+	ck_assert_str_eq(b64, "1B2M2Y8AsgTpgAmY7PhCfg==");
+	ck_assert_int_eq(md5_base64("abc", 3, b64), 0);
+	ck_assert_str_eq(b64, "kAFQmDzST7DWlj99KOF/cg==");
+}
+END_TEST
+
 static Suite *hash_suite(void)
 {
 	Suite *s = suite_create("hash");
@@ -239,6 +257,10 @@ static Suite *hash_suite(void)
 	tcase_add_test(tc, test_md5_is_hex);
 	tcase_add_test(tc, test_md5_split_name_ok);
 	tcase_add_test(tc, test_md5_split_name_bad);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sha256");
+	tcase_add_test(tc, test_sha256_and_md5_base64);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("xxh3");
