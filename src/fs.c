@@ -163,6 +163,18 @@ struct snapfs_file {
 	uint64_t ra_off; /* object offset of ra[0] */
 	size_t ra_len;	 /* valid bytes in ra */
 	size_t ra_win;	 /* next window size: grows while reads are in order */
+	/* The window after it, fetched in the background while the reader
+	 * works through this one; joined before use or at release. */
+	struct {
+		pthread_t th;
+		bool running; /* started and not joined yet */
+		struct store *st;
+		const char *key; /* the node's: nodes live until unmount */
+		char *buf;	 /* RA_MAX bytes */
+		uint64_t off;
+		size_t want, got;
+		int rc;
+	} pf;
 };
 
 #define RA_MIN (256U << 10)
@@ -1850,6 +1862,54 @@ out:
  * last one ended, and falls back to RA_MIN on a jump, so a sequential
  * copy makes few round trips and random reads fetch little extra.
  */
+static void *prefetch_thread(void *arg)
+{
+	struct snapfs_file *f = arg;
+
+	f->pf.rc = store_read(f->pf.st, f->pf.key, f->pf.off, f->pf.buf,
+			      f->pf.want, &f->pf.got);
+	return NULL;
+}
+
+/* Wait for the background fetch, if any. Under f->lock. */
+static void prefetch_join(struct snapfs_file *f)
+{
+	if (f->pf.running) {
+		pthread_join(f->pf.th, NULL);
+		f->pf.running = false;
+	}
+}
+
+/* Start fetching the window after the current one. Under f->lock. */
+static void prefetch_start(struct snapfs *fs, struct snapfs_file *f,
+			   const struct node *node)
+{
+	uint64_t next = f->ra_off + f->ra_len;
+	size_t win = f->ra_win >= RA_MAX ? RA_MAX : f->ra_win * 2;
+
+	if (next >= node->size)
+		return;
+	if (!f->pf.buf && !(f->pf.buf = malloc(RA_MAX)))
+		return;
+	f->pf.st = fs->st;
+	f->pf.key = node->key;
+	f->pf.off = next;
+	f->pf.want =
+		node->size - next < win ? (size_t)(node->size - next) : win;
+	f->pf.got = 0;
+	f->pf.rc = 0;
+	f->pf.running =
+		pthread_create(&f->pf.th, NULL, prefetch_thread, f) == 0;
+}
+
+/*
+ * Serve a read of a remote object from a window fetched in one request.
+ * The window doubles (RA_MIN to RA_MAX) while reads continue where the
+ * last one ended, and falls back to RA_MIN on a jump, so a sequential
+ * copy makes few round trips and random reads fetch little extra. While
+ * reads are in order, the next window is fetched in the background, so
+ * the round trip overlaps the reader's work on this one.
+ */
 static int read_ahead(struct snapfs *fs, struct snapfs_file *f,
 		      const struct node *node, uint64_t off, char *buf,
 		      size_t size, size_t *n)
@@ -1866,6 +1926,18 @@ static int read_ahead(struct snapfs *fs, struct snapfs_file *f,
 		f->ra_win = !in_order		  ? RA_MIN
 			    : f->ra_win >= RA_MAX ? RA_MAX
 						  : f->ra_win * 2;
+		prefetch_join(f);
+		if (in_order && f->pf.off == off && f->pf.rc == 0 &&
+		    f->pf.got >= size) {
+			char *t = f->ra; /* the prefetched window is next */
+
+			f->ra = f->pf.buf;
+			f->pf.buf = t;
+			f->ra_off = off;
+			f->ra_len = f->pf.got;
+			f->pf.got = 0;
+			goto refilled;
+		}
 		want = f->ra_win > size ? f->ra_win : size;
 		if (want > node->size - off)
 			want = (size_t)(node->size - off);
@@ -1884,6 +1956,9 @@ static int read_ahead(struct snapfs *fs, struct snapfs_file *f,
 			goto out;
 		f->ra_off = off;
 		f->ra_len = got;
+	refilled:
+		if (in_order)
+			prefetch_start(fs, f, node);
 	}
 	got = (size_t)(f->ra_off + f->ra_len - off);
 	*n = got < size ? got : size;
@@ -2411,6 +2486,8 @@ int snapfs_release(struct snapfs *fs, struct snapfs_file *f)
 	free(f->tmp);
 	free(f->text);
 	free(f->wbuf);
+	prefetch_join(f);
+	free(f->pf.buf);
 	free(f->ra);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
