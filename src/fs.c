@@ -1489,14 +1489,7 @@ int snapfs_new(const struct snapfs_opts *o, char *err, size_t errlen,
 	fs->mountpoint = o->mountpoint ? strdup(o->mountpoint) : NULL;
 	rc = store_open(o->url, &o->store, &fs->st);
 	if (rc < 0) {
-		const char *why = store_strerror(rc);
-
-		/* s3:// messages already name the URL. */
-		if (strncmp(why, o->url, strlen(o->url)) == 0 ||
-		    strncmp(why, "s3", 2) == 0)
-			snprintf(err, errlen, "%s", why);
-		else
-			snprintf(err, errlen, "%s: %s", o->url, why);
+		store_explain(rc, o->url, err, errlen);
 		goto out;
 	}
 	fs->url = strdup(fs->st->url);

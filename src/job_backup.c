@@ -595,14 +595,10 @@ static int upload_file(struct job *jb, const char *path, const char *key,
 		rc = store_put(st, key, file_src_read, &src, size, 0);
 		if (rc < 0 && rc != -ECANCELED) {
 			/* Name the object and what the store said. */
-			const char *why = store_strerror(rc);
+			char what[1024];
 
-			/* An s3:// reason names the object already. */
-			if (strncmp(why, "s3:", 3) == 0)
-				snprintf(msg, sizeof(msg), "%s", why);
-			else
-				snprintf(msg, sizeof(msg), "upload %s: %s", key,
-					 why);
+			snprintf(what, sizeof(what), "upload %s", key);
+			store_explain(rc, what, msg, sizeof(msg));
 			snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id, msg);
 			job_request_cancel(jb, "error", msg);
 		}

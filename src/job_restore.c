@@ -1036,14 +1036,10 @@ static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 		rc = store_read(st, f->key, off, buf, chunk, &n);
 		if (rc < 0) {
 			/* Name the object and what the store said. */
-			const char *why = store_strerror(rc);
+			char what[1024];
 
-			/* An s3:// reason names the object already. */
-			if (strncmp(why, "s3:", 3) == 0)
-				snprintf(msg, sizeof(msg), "%s", why);
-			else
-				snprintf(msg, sizeof(msg), "download %s: %s",
-					 f->key, why);
+			snprintf(what, sizeof(what), "download %s", f->key);
+			store_explain(rc, what, msg, sizeof(msg));
 			snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id, msg);
 			job_request_cancel(jb, "error", msg);
 			break;

@@ -42,6 +42,15 @@ const char *store_strerror(int rc)
 	return strerror(rc < 0 ? -rc : rc);
 }
 
+const char *store_explain(int rc, const char *what, char *buf, size_t len)
+{
+	if (rc < 0 && last_error.rc == rc && last_error.msg[0])
+		snprintf(buf, len, "%s", last_error.msg);
+	else
+		snprintf(buf, len, "%s: %s", what, strerror(rc < 0 ? -rc : rc));
+	return buf;
+}
+
 const struct store_ops *store_ops_by_scheme(const char *scheme)
 {
 	size_t i;
@@ -72,8 +81,9 @@ int store_open(const char *url, const struct store_opts *o, struct store **out)
 	last_error.rc = 0;
 	return ops->open(url, o, out);
 unknown:
-	store_set_error(-EPROTONOSUPPORT,
-			"unsupported URL scheme (supported: file://, s3://)");
+	store_set_error(
+		-EPROTONOSUPPORT,
+		"%s: unsupported URL scheme (supported: file://, s3://)", url);
 	return -EPROTONOSUPPORT;
 }
 

@@ -195,7 +195,8 @@ int store_open(const char *url, const struct store_opts *o, struct store **out);
 
 /**
  * Record why the calling thread's last store call failed with @rc (a
- * negative errno): the object, the request and the server's answer.
+ * negative errno): the object (or, from open, the URL) first, then the
+ * request and the server's answer.
  * Backends call it at the point of failure; never pass secrets.
  */
 void store_set_error(int rc, const char *fmt, ...)
@@ -207,6 +208,13 @@ void store_set_error(int rc, const char *fmt, ...)
  * next store call.
  */
 const char *store_strerror(int rc);
+
+/**
+ * A sentence about @rc for a message: what store_set_error() recorded in
+ * this thread for @rc (it names the object or URL itself), else
+ * "@what: strerror(-rc)". Written into @buf, which is returned.
+ */
+const char *store_explain(int rc, const char *what, char *buf, size_t len);
 
 /** Close a store; NULL is a no-op. */
 void store_close(struct store *st);

@@ -1260,9 +1260,12 @@ static void init_curl_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int open_fail(struct s3_store *s, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int open_fail(struct s3_store *s, int rc, const char *fmt, ...)
+/* Record "URL: why" for store_strerror() and free @s. */
+static int open_fail(struct s3_store *s, const char *url, int rc,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int open_fail(struct s3_store *s, const char *url, int rc,
+		     const char *fmt, ...)
 {
 	char msg[480];
 	va_list ap;
@@ -1270,7 +1273,7 @@ static int open_fail(struct s3_store *s, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	store_set_error(rc, "%s", msg);
+	store_set_error(rc, "%s: %s", url, msg);
 	s3_close(&s->base);
 	return rc;
 }
@@ -1288,16 +1291,14 @@ static int parse_url(struct s3_store *s, const char *url)
 	if (!s->bucket)
 		return -ENOMEM;
 	if (strchr(s->bucket, '@') || strchr(s->bucket, ':')) {
-		store_set_error(-EINVAL,
-				"%s: credentials or a port in the URL "
-				"are not accepted; use endpoint= and "
-				"the AWS environment or a credentials "
-				"file (see snapfs(1))",
-				"s3 URL");
+		store_set_error(-EINVAL, "credentials or a port in the URL "
+					 "are not accepted; use endpoint= and "
+					 "the AWS environment or a credentials "
+					 "file (see snapfs(1))");
 		return -EINVAL;
 	}
 	if (blen == 0 || blen > 255 || !all_chars(s->bucket, "-._")) {
-		store_set_error(-EINVAL, "s3://%s: not a valid bucket name",
+		store_set_error(-EINVAL, "\"%s\" is not a valid bucket name",
 				s->bucket);
 		return -EINVAL;
 	}
@@ -1314,9 +1315,8 @@ static int parse_url(struct s3_store *s, const char *url)
 			free(work);
 			free(prefix);
 			store_set_error(-EINVAL,
-					"s3://%s%s: '.' and '..' are "
-					"not allowed in the prefix",
-					s->bucket, p);
+					"'.' and '..' are not allowed in "
+					"the prefix");
 			return -EINVAL;
 		}
 		memcpy(prefix + o, seg, strlen(seg));
@@ -1448,14 +1448,14 @@ static int s3_open(const char *url, const struct store_opts *o,
 		char why[480];
 
 		snprintf(why, sizeof(why), "%s", store_strerror(rc));
-		return open_fail(s, rc, "%s", why);
+		return open_fail(s, url, rc, "%s", why);
 	}
 	/* Display form, like file:// URLs: no trailing slash. */
 	s->base.url = xasprintf(
 		"s3://%s%s%.*s", s->bucket, *s->prefix ? "/" : "",
 		(int)(*s->prefix ? strlen(s->prefix) - 1 : 0), s->prefix);
 	if (!s->base.url)
-		return open_fail(s, -ENOMEM, "out of memory");
+		return open_fail(s, url, -ENOMEM, "out of memory");
 
 	region = o && o->region ? o->region : getenv("AWS_REGION");
 	if (!region)
@@ -1463,38 +1463,38 @@ static int s3_open(const char *url, const struct store_opts *o,
 	if (!region || !*region)
 		region = "us-east-1";
 	if (!all_chars(region, "-_"))
-		return open_fail(s, -EINVAL, "region=%s: not a region name",
-				 region);
+		return open_fail(s, url, -EINVAL,
+				 "region=%s: not a region name", region);
 	s->sigv4 = xasprintf("aws:amz:%s:s3", region);
 	if (!s->sigv4)
-		return open_fail(s, -ENOMEM, "out of memory");
+		return open_fail(s, url, -ENOMEM, "out of memory");
 	rc = setup_endpoint(s, o, region);
 	if (rc < 0) {
 		char why[480];
 
 		snprintf(why, sizeof(why), "%s", store_strerror(rc));
-		return open_fail(s, rc, "%s", why);
+		return open_fail(s, url, rc, "%s", why);
 	}
 
 	s->insecure = o && o->no_check_certificate;
 	if (o && o->ca_file) {
 		if (access(o->ca_file, R_OK) < 0)
-			return open_fail(s, -errno, "ca_file=%s: %s",
+			return open_fail(s, url, -errno, "ca_file=%s: %s",
 					 o->ca_file, strerror(errno));
 		if (!(s->ca_file = strdup(o->ca_file)))
-			return open_fail(s, -ENOMEM, "out of memory");
+			return open_fail(s, url, -ENOMEM, "out of memory");
 	}
 	s->max_conns =
 		o && o->connections ? o->connections : DEFAULT_CONNECTIONS;
 	s->part_size = o && o->part_size ? o->part_size : DEFAULT_PART_SIZE;
 	if (s->part_size < MIN_PART_SIZE || s->part_size > MAX_PART_SIZE)
-		return open_fail(s, -EINVAL,
+		return open_fail(s, url, -EINVAL,
 				 "part_size=%" PRIu64 ": must be between "
 				 "5 MiB and 5 GiB (S3's limits)",
 				 s->part_size);
 	s->list_page = o && o->list_page ? o->list_page : DEFAULT_LIST_PAGE;
 	if (s->list_page > 1000)
-		return open_fail(s, -EINVAL,
+		return open_fail(s, url, -EINVAL,
 				 "list_page=%u: S3 returns at most 1000 keys "
 				 "per page",
 				 s->list_page);
@@ -1505,7 +1505,7 @@ static int s3_open(const char *url, const struct store_opts *o,
 	s->idle = calloc(s->max_conns, sizeof(*s->idle));
 	s->share = curl_share_init();
 	if (!s->idle || !s->share)
-		return open_fail(s, -ENOMEM, "out of memory");
+		return open_fail(s, url, -ENOMEM, "out of memory");
 	curl_share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock);
 	curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(s->share, CURLSHOPT_USERDATA, s);
@@ -1518,8 +1518,7 @@ static int s3_open(const char *url, const struct store_opts *o,
 	co.bucket = s->bucket;
 	rc = s3_creds_load(&co, err, sizeof(err), &s->creds);
 	if (rc < 0)
-		return open_fail(s, rc, "%s: credentials: %s", s->base.url,
-				 err);
+		return open_fail(s, url, rc, "credentials: %s", err);
 
 	/* One small listing proves the endpoint, bucket and credentials. */
 	rc = s3_list_full(s, s->prefix, "/", 1, first_key, NULL);
@@ -1528,15 +1527,13 @@ static int s3_open(const char *url, const struct store_opts *o,
 
 		snprintf(why, sizeof(why), "%s", store_strerror(rc));
 		if (rc == -EACCES)
-			return open_fail(
-				s, rc,
-				"%s: authentication failed (credentials "
-				"from %s): %s",
-				s->base.url, s->creds.source, why);
+			return open_fail(s, url, rc,
+					 "authentication failed (credentials "
+					 "from %s): %s",
+					 s->creds.source, why);
 		if (rc == -ENOENT)
-			return open_fail(s, rc, "%s: no such bucket: %s",
-					 s->base.url, why);
-		return open_fail(s, rc, "%s: %s", s->base.url, why);
+			return open_fail(s, url, rc, "no such bucket: %s", why);
+		return open_fail(s, url, rc, "%s", why);
 	}
 	snap_log(LOG_INFO, "s3: %s via %s, credentials from %s", s->base.url,
 		 s->base_url, s->creds.source);
