@@ -18,10 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fs.h"
-#include "log.h"
+#include "fs/fs.h"
+#include "base/base.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* Exit codes, documented in snapfs(1). */
 enum {

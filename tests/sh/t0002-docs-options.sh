@@ -1,7 +1,7 @@
 #!/bin/bash
 # The man page documents what the program offers: every option that
 # `snapfs --help` prints is a .TP item of docs/snapfs.1, every exit status it
-# names is listed, the xattr names match src/fs.h, the required sections are
+# names is listed, the xattr names match src/fs/fs.h, the required sections are
 # there, and groff formats the page without warnings.
 . "$(dirname "$0")/lib.sh"
 
@@ -115,10 +115,10 @@ fi
 text=$(roff_text <"$MAN")
 missing=
 for x in $(sed -n 's/^#define SNAPFS_XATTR_[A-Z_]*[[:space:]]*"\(.*\)"/\1/p' \
-	"$top_srcdir/src/fs.h"); do
+	"$top_srcdir/src/fs/fs.h"); do
 	printf '%s\n' "$text" | grep -qF -- "$x" || missing="$missing $x"
 done
-is "every xattr of src/fs.h is documented" "${missing:-none}" "none"
+is "every xattr of src/fs/fs.h is documented" "${missing:-none}" "none"
 
 is "SYNOPSIS matches the usage line" \
 	"$(printf '%s\n' "$help" | sed -n 's/^usage: [^ ]* //p')" \

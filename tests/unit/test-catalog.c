@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
+#include "cluster/catalog.h"
 #include "unit.h"
 
 static char dir[64];

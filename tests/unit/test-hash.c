@@ -12,10 +12,10 @@
 
 #include <xxhash.h>
 
-#include "hash.h"
+#include "base/hash.h"
 #include "unit.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define MD5_A "0cc175b9c0f1b6a831c399e269772661"
 

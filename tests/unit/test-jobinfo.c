@@ -15,10 +15,11 @@
 
 #include <jansson.h>
 
-#include "jobinfo.h"
+#include "base/base.h"
+#include "repo/jobinfo.h"
 #include "unit.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define ERRLEN 512
 #define M1     "1833ecb7c31c0cd099cc28da30d389f0"
@@ -719,7 +720,7 @@ START_TEST(test_byte_mutations)
 				ck_assert(rc == 0 || rc == -EINVAL);
 				if (rc == 0) {
 					ck_assert_ptr_nonnull(ji->name);
-					ck_assert(jobinfo_name_ok(ji->name));
+					ck_assert(name_ok(ji->name));
 					jobinfo_free(ji);
 				}
 			}
@@ -883,26 +884,26 @@ START_TEST(test_name_ok)
 {
 	char name[300];
 
-	ck_assert_int_eq(jobinfo_name_ok(NULL), 0);
-	ck_assert_int_eq(jobinfo_name_ok(""), 0);
-	ck_assert_int_eq(jobinfo_name_ok("."), 0);
-	ck_assert_int_eq(jobinfo_name_ok(".."), 0);
-	ck_assert_int_eq(jobinfo_name_ok("/"), 0);
-	ck_assert_int_eq(jobinfo_name_ok("a/b"), 0);
-	ck_assert_int_eq(jobinfo_name_ok("../x"), 0);
-	ck_assert_int_eq(jobinfo_name_ok("x/"), 0);
-	ck_assert_int_eq(jobinfo_name_ok("t1"), 1);
-	ck_assert_int_eq(jobinfo_name_ok("..."), 1);
-	ck_assert_int_eq(jobinfo_name_ok(".hidden"), 1);
-	ck_assert_int_eq(jobinfo_name_ok("a..b"), 1);
-	ck_assert_int_eq(jobinfo_name_ok("p 2024"), 1);
-	ck_assert_int_eq(jobinfo_name_ok("\xe8\xa1\xa8"), 1);
+	ck_assert_int_eq(name_ok(NULL), 0);
+	ck_assert_int_eq(name_ok(""), 0);
+	ck_assert_int_eq(name_ok("."), 0);
+	ck_assert_int_eq(name_ok(".."), 0);
+	ck_assert_int_eq(name_ok("/"), 0);
+	ck_assert_int_eq(name_ok("a/b"), 0);
+	ck_assert_int_eq(name_ok("../x"), 0);
+	ck_assert_int_eq(name_ok("x/"), 0);
+	ck_assert_int_eq(name_ok("t1"), 1);
+	ck_assert_int_eq(name_ok("..."), 1);
+	ck_assert_int_eq(name_ok(".hidden"), 1);
+	ck_assert_int_eq(name_ok("a..b"), 1);
+	ck_assert_int_eq(name_ok("p 2024"), 1);
+	ck_assert_int_eq(name_ok("\xe8\xa1\xa8"), 1);
 	memset(name, 'a', sizeof(name));
 	name[255] = '\0';
-	ck_assert_int_eq(jobinfo_name_ok(name), 1);
+	ck_assert_int_eq(name_ok(name), 1);
 	name[255] = 'a';
 	name[256] = '\0';
-	ck_assert_int_eq(jobinfo_name_ok(name), 0);
+	ck_assert_int_eq(name_ok(name), 0);
 }
 END_TEST
 

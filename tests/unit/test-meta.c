@@ -13,10 +13,10 @@
 
 #include <jansson.h>
 
-#include "meta.h"
+#include "repo/meta.h"
 #include "unit.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define ERRLEN 256
 

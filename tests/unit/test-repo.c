@@ -22,14 +22,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hash.h"
-#include "jobinfo.h"
-#include "meta.h"
-#include "repo.h"
-#include "store.h"
+#include "base/hash.h"
+#include "repo/jobinfo.h"
+#include "repo/meta.h"
+#include "repo/repo.h"
+#include "store/store.h"
 #include "unit.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define TMP_PREFIX "snapfs-test-repo."
 #define REPO	   "__palo_repository_x/"

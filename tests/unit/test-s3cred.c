@@ -21,10 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "s3cred.h"
+#include "store/s3cred_int.h"
 #include "unit.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define TMP_PREFIX "snapfs-test-s3cred."
 #define ERRLEN	   512

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3xml.h"
+#include "store/s3xml_int.h"
 #include "unit.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define NS     "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
 #define LIT(s) (s), sizeof(s) - 1

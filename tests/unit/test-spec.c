@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec.h"
+#include "jobs/spec.h"
 #include "unit.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define TS   "\"backup_timestamp\"=\"2024-01-01-00-00-00\""
 #define R    "RESTORE SNAPSHOT db.s FROM r "

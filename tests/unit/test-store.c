@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "unit.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define TMP_PREFIX "snapfs-test-store."
 

@@ -23,17 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "cluster.h"
-#include "hash.h"
-#include "job_int.h"
-#include "jobinfo.h"
-#include "log.h"
-#include "repo.h"
+#include "cluster/cluster.h"
+#include "base/base.h"
+#include "jobs_int.h"
+#include "repo/repo.h"
 #include "spec.h"
-#include "store.h"
+#include "store/store.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* One tablet to download, flattened out of the plan. */
 struct rtab {

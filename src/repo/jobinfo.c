@@ -19,16 +19,15 @@
 
 #include <jansson.h>
 
-#include "hash.h"
+#include "base/base.h"
 #include "jobinfo.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* Ids go through json_integer_value(), which must not narrow them. */
 _Static_assert(sizeof(json_int_t) == sizeof(int64_t),
 	       "json_int_t must be 64 bits");
 
-#define NAME_MAX_BYTES 255
 /* Enough for any sane key path; longer ones are truncated in messages. */
 #define KEY_PATH_LEN 512
 
@@ -70,23 +69,6 @@ static void key_path(char *dst, const char *parent, const char *key)
 static void elem_path(char *dst, const char *parent, size_t i)
 {
 	snprintf(dst, KEY_PATH_LEN, "%s[%zu]", parent, i);
-}
-
-static bool name_ok_n(const char *s, size_t len)
-{
-	if (len == 0 || len > NAME_MAX_BYTES)
-		return false;
-	if (memchr(s, '\0', len) || memchr(s, '/', len))
-		return false;
-	if ((len == 1 && s[0] == '.') ||
-	    (len == 2 && s[0] == '.' && s[1] == '.'))
-		return false;
-	return true;
-}
-
-int jobinfo_name_ok(const char *name)
-{
-	return name && name_ok_n(name, strlen(name));
 }
 
 /*
@@ -530,7 +512,7 @@ static int parse_index(struct pctx *pc, const char *path, const char *name,
 
 	if (!json_is_object(jix))
 		return perr(pc, -EINVAL, path, "expected an object");
-	if (!jobinfo_name_ok(name))
+	if (!name_ok(name))
 		return perr(pc, -EINVAL, path, "not a safe index name");
 	ix->name = strdup(name);
 	if (!ix->name)
@@ -744,7 +726,7 @@ static int parse_partition(struct pctx *pc, const char *path, const char *name,
 
 	if (!json_is_object(jp))
 		return perr(pc, -EINVAL, path, "expected an object");
-	if (!jobinfo_name_ok(name))
+	if (!name_ok(name))
 		return perr(pc, -EINVAL, path, "not a safe partition name");
 	p->name = strdup(name);
 	if (!p->name)
@@ -806,7 +788,7 @@ static int parse_table(struct pctx *pc, const char *path, const char *name,
 
 	if (!json_is_object(jt))
 		return perr(pc, -EINVAL, path, "expected an object");
-	if (!jobinfo_name_ok(name))
+	if (!name_ok(name))
 		return perr(pc, -EINVAL, path, "not a safe table name");
 	t->name = strdup(name);
 	if (!t->name)

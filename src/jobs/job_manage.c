@@ -14,12 +14,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "job_int.h"
-#include "log.h"
-#include "repo.h"
+#include "jobs_int.h"
+#include "base/base.h"
+#include "repo/repo.h"
 #include "spec.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* Does a running job read (restore) or write (backup) label/ts? NULL ts:
  * any timestamp of the label. */

@@ -17,7 +17,7 @@
 
 #include "meta.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* A first int32 above this is not taken for a legacy table count. */
 #define META_MAX_TABLE_COUNT 1000000

@@ -20,8 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hash.h"
+#include "base/base.h"
 #include "jobinfo.h"
+#include "meta.h"
 
 struct store;
 struct repo;

@@ -32,17 +32,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "cluster.h"
-#include "hash.h"
-#include "job_int.h"
-#include "log.h"
-#include "meta.h"
-#include "repo.h"
+#include "cluster/cluster.h"
+#include "base/base.h"
+#include "jobs_int.h"
+#include "repo/repo.h"
 #include "spec.h"
-#include "store.h"
+#include "store/store.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* FeMetaVersion the documents we write claim (JSON meta from 136 on). */
 #define BACKUP_META_VERSION 140

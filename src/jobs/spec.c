@@ -21,7 +21,7 @@
 
 #include "spec.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define NAME_MAX_BYTES 255
 /* How many bytes of the user's text one error message quotes. */

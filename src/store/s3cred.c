@@ -22,9 +22,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "s3cred.h"
+#include "s3cred_int.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* Credential files are a few lines; anything bigger is not one. */
 #define CRED_FILE_MAX (1u << 20)

@@ -15,9 +15,9 @@
 #include <lmdb.h>
 
 #include "catalog.h"
-#include "log.h"
+#include "base/base.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define CATALOG_MAPSIZE ((size_t)4 << 30) /* address space, not disk */
 #define CATALOG_MAXKEY	511

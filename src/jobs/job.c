@@ -16,14 +16,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "catalog.h"
-#include "cluster.h"
-#include "job.h"
-#include "job_int.h"
-#include "log.h"
+#include "cluster/cluster.h"
+#include "jobs.h"
+#include "jobs_int.h"
+#include "base/base.h"
 #include "spec.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const char *const job_state_names[JOB_STATE__COUNT] = {
 	[JOB_PENDING] = "PENDING",

@@ -12,7 +12,7 @@
 
 #include "store.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static const struct store_ops *const store_backends[] = {
 	&store_file_ops,

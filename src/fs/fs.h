@@ -20,7 +20,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
-#include "store.h"
+#include "store/store.h"
 
 struct snapfs;
 struct snapfs_dir;

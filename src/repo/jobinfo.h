@@ -80,11 +80,6 @@ int jobinfo_parse(const char *buf, size_t len, char *err, size_t errlen,
 /** Free a parsed document; NULL is a no-op. */
 void jobinfo_free(struct jobinfo *ji);
 
-/**
- * True if @name may be used as one path component (see above).
- */
-int jobinfo_name_ok(const char *name);
-
 /** Number of tablets over all tables, partitions and indexes. */
 size_t jobinfo_tablet_count(const struct jobinfo *ji);
 

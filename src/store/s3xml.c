@@ -23,9 +23,9 @@
 
 #include <expat.h>
 
-#include "s3xml.h"
+#include "s3xml_int.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* A page of 1000 keys of 1024 bytes, escaped, is under 8 MiB. */
 #define XML_MAX_DOC (32u << 20)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog.h"
+
 struct catalog;
 struct cluster;
 

@@ -40,13 +40,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hash.h"
-#include "log.h"
-#include "s3cred.h"
-#include "s3xml.h"
+#include "base/base.h"
+#include "s3cred_int.h"
+#include "s3xml_int.h"
 #include "store.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define DEFAULT_CONNECTIONS   16
 #define DEFAULT_PART_SIZE     (8ULL << 20)

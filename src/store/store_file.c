@@ -22,10 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/base.h"
 #include "store.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define TMP_PREFIX ".snapfs-tmp-"
 /*

@@ -15,14 +15,13 @@
 
 #include <jansson.h>
 
-#include "hash.h"
+#include "base/base.h"
 #include "jobinfo.h"
-#include "log.h"
 #include "meta.h"
 #include "repo.h"
-#include "store.h"
+#include "store/store.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct repo {
 	struct store *st;
@@ -311,7 +310,7 @@ static int label_scan_cb(const struct store_entry *e, void *arg)
 		return 0; /* not a label: a stray content dir at the root */
 	memcpy(label, dir + 5, n - 5 + 1);
 	ref.dir = dir;
-	ref.label = jobinfo_name_ok(label) ? label : NULL;
+	ref.label = name_ok(label) ? label : NULL;
 	return ls->cb(&ref, ls->arg);
 }
 

@@ -20,10 +20,9 @@
 
 #include "catalog.h"
 #include "cluster.h"
-#include "jobinfo.h"
-#include "log.h"
+#include "base/base.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct cluster {
 	pthread_mutex_t gc_lock; /* one gc at a time, and no replica dir is
@@ -469,7 +468,7 @@ int cluster_create_db(struct cluster *c, const char *db)
 	int64_t id;
 	int rc;
 
-	if (!jobinfo_name_ok(db))
+	if (!name_ok(db))
 		return -EINVAL;
 	snprintf(key, sizeof(key), "db/%s", db);
 	rc = catalog_begin(c->cat, true, &t);
@@ -503,7 +502,7 @@ int cluster_create_table(struct cluster *c, const char *db, const char *table)
 	int64_t id;
 	int rc;
 
-	if (!jobinfo_name_ok(table))
+	if (!name_ok(table))
 		return -EINVAL;
 	rc = catalog_begin(c->cat, true, &t);
 	if (rc < 0)
@@ -547,7 +546,7 @@ int cluster_create_partition(struct cluster *c, const char *db,
 	int64_t id;
 	int rc;
 
-	if (!jobinfo_name_ok(part))
+	if (!name_ok(part))
 		return -EINVAL;
 	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
 	if (rc < 0)
@@ -581,7 +580,7 @@ int cluster_create_index(struct cluster *c, const char *db, const char *table,
 	size_t i;
 	int rc;
 
-	if (!jobinfo_name_ok(index))
+	if (!name_ok(index))
 		return -EINVAL;
 	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
 	if (rc < 0)

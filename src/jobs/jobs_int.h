@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "job.h"
+#include "jobs.h"
 
 struct catalog_txn;
 struct repo_label;

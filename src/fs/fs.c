@@ -22,17 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "cluster.h"
+#include "cluster/cluster.h"
 #include "fs.h"
-#include "hash.h"
-#include "job.h"
-#include "jobinfo.h"
-#include "log.h"
-#include "repo.h"
-#include "store.h"
+#include "base/base.h"
+#include "jobs/jobs.h"
+#include "repo/repo.h"
+#include "store/store.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 enum node_kind {
 	N_ROOT,
@@ -2292,7 +2289,7 @@ int snapfs_create(struct snapfs *fs, uint64_t parent, const char *name,
 		return -ENOENT;
 	if (!fs->cl || dir->kind != N_CTABLET)
 		return -EROFS;
-	if (!jobinfo_name_ok(name) || name[0] == '.')
+	if (!name_ok(name) || name[0] == '.')
 		return -EINVAL;
 	rc = tablet_names(dir, names, &tid);
 	if (rc < 0)
