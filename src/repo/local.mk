@@ -1,6 +1,14 @@
-# src/repo: the repository layout, __info_, __meta, retention, verify.
+# src/repo: the repository layout (one noun per file, see repo_int.h):
+# opening, labels, snapshots, tablets, deleting, retention, verify; the
+# __info_ document (jobinfo, on jpath's checked JSON reads) and __meta.
 libsnapfs_a_SOURCES += \
-	src/repo/repo.c src/repo/repo.h \
+	src/repo/repo.c src/repo/repo.h src/repo/repo_int.h \
+	src/repo/label.c \
+	src/repo/snapshot.c \
+	src/repo/tablet.c \
+	src/repo/delete.c \
+	src/repo/retention.c src/repo/retention.h \
+	src/repo/verify.c src/repo/verify.h \
 	src/repo/jobinfo.c src/repo/jobinfo.h \
 	src/repo/meta.c src/repo/meta.h \
 	$(NULL)

@@ -9,6 +9,9 @@
  * Nothing is loaded up front: labels, timestamps and snapshots are read
  * when asked for, and listing a snapshot never reads its data files.
  *
+ * Retention plans (retention.h) and VERIFY SNAPSHOT (verify.h) have their
+ * own headers, included here: callers include only this one.
+ *
  * Not thread-safe per object: callers serialise access to one
  * repo_label/repo_snapshot; struct repo itself is read-only after open and
  * may be shared by threads.
@@ -23,6 +26,8 @@
 #include "base/base.h"
 #include "jobinfo.h"
 #include "meta.h"
+#include "retention.h"
+#include "verify.h"
 
 struct store;
 struct repo;
@@ -237,130 +242,5 @@ int repo_snapshot_delete(struct repo *r, const struct repo_label *l,
  *         else -errno from the store.
  */
 int repo_label_purge(struct repo *r, const char *dir, char *err, size_t errlen);
-
-/** One snapshot a retention policy would delete. */
-struct repo_plan_item {
-	char *label;	      /**< as in __ss_<label> */
-	char *dir;	      /**< "__ss_<label>", for repo_label_load() */
-	char *ts;	      /**< the timestamp (repo_ts.name) */
-	char *info_key;	      /**< full key of the info object */
-	int64_t backup_time;  /**< seconds since the epoch */
-	bool time_from_mtime; /**< the info doesn't parse: backup_time is the
-				   info object's mtime */
-	char *reason;	      /**< one line: why it goes */
-};
-
-/** What repo_retention_plan() would delete: labels, then timestamps. */
-struct repo_plan {
-	struct repo_plan_item *items;
-	size_t n;
-};
-
-/**
- * Work out which snapshots a retention policy deletes, deleting nothing
- * (the dry run; apply each item with repo_label_load(item->dir), the
- * repo_ts whose info_key matches, a job check and repo_snapshot_delete()).
- *
- * Only timestamps with a valid __info_<ts>.<md5> name are candidates:
- * labels with no info (incomplete) and leftovers such as .part infos are
- * never touched (see repo_label_purge()). A snapshot goes if either rule
- * says so:
- * - @keep_last N: per label, the N newest *complete* snapshots (verdict
- *   "OK": the info is intact, parses, names the label, the backup
- *   succeeded and the label has one usable __meta) are kept; older
- *   complete ones go, and so do incomplete ones older than the Nth newest
- *   complete one (a broken snapshot newer than that is kept for a human to
- *   look at). Newest means the largest backup_time, ties broken by the
- *   timestamp name. -1: no limit; 0 deletes every candidate.
- * - @older_than_s: a snapshot goes if its backup_time (from the info; the
- *   info object's mtime if the info doesn't parse) is before
- *   @now - @older_than_s. -1: no limit.
- *
- * Note that BACKUP refuses a label that exists already, so a repository
- * written by Doris/StarRocks alone normally has one timestamp per label.
- *
- * @param[in] now the current time, seconds since the epoch.
- * @param[out] out caller-owned; free with repo_plan_free().
- * @return 0 (also with nothing to delete); -EINVAL if @keep_last or
- *         @older_than_s is below -1; -ENOMEM; else -errno from the store.
- */
-int repo_retention_plan(struct repo *r, int keep_last, int64_t older_than_s,
-			int64_t now, struct repo_plan **out);
-void repo_plan_free(struct repo_plan *p);
-
-/**
- * The dry-run report: one line per item,
- * "<label>/<ts>  <backup_time as yyyy-mm-ddThh:mm:ssZ>  <reason>\n";
- * empty text for an empty plan.
- * @param[out] text,len caller-owned, NUL terminated; free().
- * @return 0; -ENOMEM.
- */
-int repo_plan_text(const struct repo_plan *p, char **text, size_t *len);
-
-/** What repo_snapshot_verify() found. */
-struct repo_verify_report {
-	char *label, *ts;
-	unsigned sample_percent; /**< as asked (100: every tablet) */
-	uint64_t seed;
-	size_t tablets;		/**< tablets in the info */
-	size_t tablets_checked; /**< of which were in the sample */
-	uint64_t objects;	/**< objects checked (missing ones too) */
-	uint64_t bytes;		/**< bytes read */
-	uint64_t missing;	/**< listed in the info, absent in the store */
-	uint64_t size_mismatches; /**< listed size != bytes read */
-	uint64_t md5_mismatches;  /**< content MD5 != the name's */
-	uint64_t extra;	  /**< in a checked tablet directory but not in the
-			       info: the BE would restore it or fail on it */
-	uint64_t errors;  /**< the store failed to list or read (not ENOENT) */
-	uint64_t invalid; /**< snapshot-level: its verdict is not "OK" */
-	char **problems;  /**< one line each, naming the object key */
-	size_t nproblems;
-};
-
-/**
- * Check a snapshot's objects against the store: the info and __meta
- * objects and every file of the sampled tablets (repo_tablet_files()):
- * existence, the size from the listing against the bytes read, and the
- * content MD5 (read in 1 MiB chunks) against the name. Objects in a
- * checked tablet directory that the info doesn't name are extra (names
- * without '.' are skipped, as the BE does); when the info lists no files
- * for a tablet (StarRocks), its directory listing is the file list and only
- * names the BE can't use, or second versions of a name, are extra. A
- * snapshot whose verdict is not "OK" gets one problem saying so; without a
- * parsed info no tablet can be checked.
- *
- * Sampling picks whole tablets: each tablet id hashes to a bucket 0..99;
- * with p = @sample_percent and n = ceil(100 / p), seed s checks the buckets
- * [(s mod n) * p, (s mod n) * p + p) (wrapping at 100), the hash salted
- * with s / n. So the seeds k*n, k*n+1, ..., k*n+n-1 (any k) together check
- * every tablet, each once when p divides 100 (else the last slice overlaps
- * the first): a large repository can be verified one slice per run, and
- * another k shuffles which tablets share a slice. Slices are random, not
- * equal: a slice of a few tablets may be empty. The info and __meta are
- * checked in every slice. p = 100 checks everything and ignores the seed.
- *
- * Store failures other than a missing object don't fail the call: they
- * become problems ("error: ..."), so a long run still gives its report.
- *
- * @param[in] s a loaded snapshot (any verdict).
- * @param[in] sample_percent 1..100.
- * @param[out] out caller-owned; free with repo_verify_report_free().
- * @return 0 (also when problems were found); -EINVAL if @sample_percent is
- *         0 or above 100; -ENOMEM.
- */
-int repo_snapshot_verify(struct repo *r, const struct repo_snapshot *s,
-			 unsigned sample_percent, uint64_t seed,
-			 struct repo_verify_report **out);
-void repo_verify_report_free(struct repo_verify_report *rep);
-
-/**
- * A readable report. The first line is "OK" or "FAILED: N problems"
- * ("1 problem"); then the snapshot, the sample, the counts, and one
- * line per problem.
- * @param[out] text,len caller-owned, NUL terminated; free().
- * @return 0; -ENOMEM.
- */
-int repo_verify_text(const struct repo_verify_report *rep, char **text,
-		     size_t *len);
 
 #endif
