@@ -5,13 +5,14 @@
  *
  * The document is hostile input: every value that is used is type- and
  * range-checked, every name that becomes a path component is checked, and
- * errors name the key path so a person can find the bad spot.
+ * errors name the key path so a person can find the bad spot. The checked
+ * reads of single values, and those messages, are jpath.c's; this file
+ * knows the document's shape.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,190 +22,13 @@
 
 #include "base/base.h"
 #include "jobinfo.h"
+#include "jpath_int.h"
 
 #include "base/banned.h"
 
 /* Ids go through json_integer_value(), which must not narrow them. */
 _Static_assert(sizeof(json_int_t) == sizeof(int64_t),
 	       "json_int_t must be 64 bits");
-
-/* Enough for any sane key path; longer ones are truncated in messages. */
-#define KEY_PATH_LEN 512
-
-struct pctx {
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 4, 5))) static int
-perr(struct pctx *pc, int rc, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!pc->err || pc->errlen == 0)
-		return rc;
-	n = snprintf(pc->err, pc->errlen, "%s: ", path);
-	if (n >= 0 && (size_t)n < pc->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(pc->err + n, pc->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-static int oom(struct pctx *pc, const char *path)
-{
-	return perr(pc, -ENOMEM, path, "out of memory");
-}
-
-static void key_path(char *dst, const char *parent, const char *key)
-{
-	if (parent[0])
-		snprintf(dst, KEY_PATH_LEN, "%s.%s", parent, key);
-	else
-		snprintf(dst, KEY_PATH_LEN, "%s", key);
-}
-
-static void elem_path(char *dst, const char *parent, size_t i)
-{
-	snprintf(dst, KEY_PATH_LEN, "%s[%zu]", parent, i);
-}
-
-/*
- * Ids used as map keys are written by Java's Long.toString, so only the
- * canonical decimal form of a non-negative int64 is accepted: no sign, no
- * blanks, no leading zeros. Anything else could alias another key.
- */
-static int parse_id_str(const char *s, int64_t *out)
-{
-	char canon[32];
-	long long v;
-	char *end;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -EINVAL;
-	snprintf(canon, sizeof(canon), "%lld", v);
-	if (strcmp(canon, s) != 0)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/*
- * Read integer @key of @obj into *out, checking [min, max]. An absent
- * optional key leaves *out alone so the caller's default stands.
- */
-static int get_int(struct pctx *pc, const json_t *obj, const char *path,
-		   const char *key, bool required, int64_t min, int64_t max,
-		   int64_t *out)
-{
-	char kp[KEY_PATH_LEN];
-	json_t *v;
-	int64_t n;
-
-	key_path(kp, path, key);
-	v = json_object_get(obj, key);
-	if (!v) {
-		if (required)
-			return perr(pc, -EINVAL, kp, "missing");
-		return 0;
-	}
-	if (!json_is_integer(v))
-		return perr(pc, -EINVAL, kp, "expected an integer");
-	n = json_integer_value(v);
-	if (n < min || n > max)
-		return perr(pc, -EINVAL, kp, "%" PRId64 " is out of range", n);
-	*out = n;
-	return 0;
-}
-
-static int get_id(struct pctx *pc, const json_t *obj, const char *path,
-		  int64_t *out)
-{
-	return get_int(pc, obj, path, "id", true, 0, INT64_MAX, out);
-}
-
-/*
- * Copy string @key of @obj into *out (malloc'd). Strings with a NUL byte
- * are refused: C code downstream would silently cut them. With @is_name
- * the value must also pass the path-component check. An absent optional
- * key leaves *out alone.
- */
-static int get_str(struct pctx *pc, const json_t *obj, const char *path,
-		   const char *key, bool required, bool is_name, char **out)
-{
-	char kp[KEY_PATH_LEN];
-	const char *s;
-	json_t *v;
-	size_t len;
-	char *copy;
-
-	key_path(kp, path, key);
-	v = json_object_get(obj, key);
-	if (!v) {
-		if (required)
-			return perr(pc, -EINVAL, kp, "missing");
-		return 0;
-	}
-	if (!json_is_string(v))
-		return perr(pc, -EINVAL, kp, "expected a string");
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (memchr(s, '\0', len))
-		return perr(pc, -EINVAL, kp, "contains a NUL byte");
-	if (is_name && !name_ok_n(s, len))
-		return perr(pc, -EINVAL, kp, "\"%s\" is not a safe name", s);
-	copy = strndup(s, len);
-	if (!copy)
-		return oom(pc, kp);
-	*out = copy;
-	return 0;
-}
-
-/* Like get_str() with a default when the key is absent. */
-static int get_str_default(struct pctx *pc, const json_t *obj, const char *path,
-			   const char *key, const char *def, char **out)
-{
-	char *s = NULL;
-	int rc;
-
-	rc = get_str(pc, obj, path, key, false, false, &s);
-	if (rc < 0)
-		return rc;
-	if (!s) {
-		s = strdup(def);
-		if (!s)
-			return oom(pc, key);
-	}
-	*out = s;
-	return 0;
-}
-
-/* An object-valued key; NULL in *out (and 0) if optional and absent. */
-static int get_obj(struct pctx *pc, const json_t *obj, const char *path,
-		   const char *key, bool required, json_t **out)
-{
-	char kp[KEY_PATH_LEN];
-	json_t *v;
-
-	key_path(kp, path, key);
-	v = json_object_get(obj, key);
-	if (!v) {
-		if (required)
-			return perr(pc, -EINVAL, kp, "missing");
-		*out = NULL;
-		return 0;
-	}
-	if (!json_is_object(v))
-		return perr(pc, -EINVAL, kp, "expected an object");
-	*out = v;
-	return 0;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -309,7 +133,7 @@ static void table_release(struct jobinfo_table *t)
  * Two files of one tablet with the same logical name would be one path in
  * the mount (names are shown without the md5), so they are refused.
  */
-static int check_unique_logical(struct pctx *pc, const char *path,
+static int check_unique_logical(struct jpath *pc, const char *path,
 				struct jobinfo_tablet *t)
 {
 	struct logical *lg;
@@ -320,7 +144,7 @@ static int check_unique_logical(struct pctx *pc, const char *path,
 		return 0;
 	lg = calloc(t->nfiles, sizeof(*lg));
 	if (!lg)
-		return oom(pc, path);
+		return jpath_oom(pc, path);
 	for (i = 0; i < t->nfiles; i++) {
 		/* Validated by parse_files(), can't fail here. */
 		md5_split_name(t->files[i], &len);
@@ -330,9 +154,9 @@ static int check_unique_logical(struct pctx *pc, const char *path,
 	qsort(lg, t->nfiles, sizeof(*lg), cmp_logical);
 	for (i = 1; i < t->nfiles; i++) {
 		if (cmp_logical(&lg[i - 1], &lg[i]) == 0) {
-			rc = perr(pc, -EINVAL, path,
-				  "file \"%.*s\" is listed twice",
-				  (int)lg[i].len, lg[i].name);
+			rc = jpath_err(pc, -EINVAL, path,
+				       "file \"%.*s\" is listed twice",
+				       (int)lg[i].len, lg[i].name);
 			break;
 		}
 	}
@@ -341,42 +165,42 @@ static int check_unique_logical(struct pctx *pc, const char *path,
 }
 
 /* The file list of one tablet: "<name>.<md5>" strings, returned sorted. */
-static int parse_files(struct pctx *pc, const char *path, const json_t *arr,
+static int parse_files(struct jpath *pc, const char *path, const json_t *arr,
 		       struct jobinfo_tablet *t)
 {
-	char ep[KEY_PATH_LEN];
+	char ep[JPATH_LEN];
 	json_t *v;
 	size_t i, n, len, loglen;
 	const char *s;
 
 	if (!json_is_array(arr))
-		return perr(pc, -EINVAL, path,
-			    "expected an array of file names");
+		return jpath_err(pc, -EINVAL, path,
+				 "expected an array of file names");
 	n = json_array_size(arr);
 	if (n == 0)
 		return 0;
 	t->files = calloc(n, sizeof(*t->files));
 	if (!t->files)
-		return oom(pc, path);
+		return jpath_oom(pc, path);
 	json_array_foreach (arr, i, v) {
-		elem_path(ep, path, i);
+		jpath_elem(ep, path, i);
 		if (!json_is_string(v))
-			return perr(pc, -EINVAL, ep, "expected a string");
+			return jpath_err(pc, -EINVAL, ep, "expected a string");
 		s = json_string_value(v);
 		len = json_string_length(v);
 		if (!name_ok_n(s, len))
-			return perr(pc, -EINVAL, ep,
-				    "\"%s\" is not a safe name", s);
+			return jpath_err(pc, -EINVAL, ep,
+					 "\"%s\" is not a safe name", s);
 		if (md5_split_name(s, &loglen) < 0)
-			return perr(pc, -EINVAL, ep, "\"%s\" has no md5 suffix",
-				    s);
+			return jpath_err(pc, -EINVAL, ep,
+					 "\"%s\" has no md5 suffix", s);
 		/* "..<md5>" would show up in the mount as "." */
 		if (!name_ok_n(s, loglen))
-			return perr(pc, -EINVAL, ep,
-				    "\"%s\" is not a safe name", s);
+			return jpath_err(pc, -EINVAL, ep,
+					 "\"%s\" is not a safe name", s);
 		t->files[i] = strndup(s, len);
 		if (!t->files[i])
-			return oom(pc, ep);
+			return jpath_oom(pc, ep);
 		t->nfiles++;
 	}
 	qsort(t->files, t->nfiles, sizeof(*t->files), cmp_str);
@@ -388,51 +212,52 @@ static int parse_files(struct pctx *pc, const char *path, const json_t *arr,
  * of tablets_order first, then the tablets it does not list, by id.
  * Ownership of the tablets moves to the new array in *out.
  */
-static int order_tablets(struct pctx *pc, const char *path, const json_t *order,
-			 struct jobinfo_tablet *tab, size_t n,
-			 struct jobinfo_tablet **out)
+static int order_tablets(struct jpath *pc, const char *path,
+			 const json_t *order, struct jobinfo_tablet *tab,
+			 size_t n, struct jobinfo_tablet **out)
 {
 	struct jobinfo_tablet *res = NULL, key, *hit;
-	char kp[KEY_PATH_LEN], ep[KEY_PATH_LEN];
+	char kp[JPATH_LEN], ep[JPATH_LEN];
 	bool *used = NULL;
 	size_t i, k = 0;
 	json_t *v;
 	int rc = 0;
 
-	key_path(kp, path, "tablets_order");
+	jpath_key(kp, path, "tablets_order");
 	if (order && !json_is_array(order))
-		return perr(pc, -EINVAL, kp, "expected an array");
+		return jpath_err(pc, -EINVAL, kp, "expected an array");
 	res = calloc(n ? n : 1, sizeof(*res));
 	used = calloc(n ? n : 1, sizeof(*used));
 	if (!res || !used) {
-		rc = oom(pc, kp);
+		rc = jpath_oom(pc, kp);
 		goto out;
 	}
 	json_array_foreach (order, i, v) {
-		elem_path(ep, kp, i);
+		jpath_elem(ep, kp, i);
 		memset(&key, 0, sizeof(key));
 		if (json_is_integer(v)) {
 			key.id = json_integer_value(v);
 		} else if (json_is_string(v) &&
 			   strlen(json_string_value(v)) ==
 				   json_string_length(v) &&
-			   parse_id_str(json_string_value(v), &key.id) == 0) {
+			   jpath_id_str(json_string_value(v), &key.id) == 0) {
 			/* StarRocks writes the ids as strings. */
 		} else {
-			rc = perr(pc, -EINVAL, ep, "expected a tablet id");
+			rc = jpath_err(pc, -EINVAL, ep, "expected a tablet id");
 			goto out;
 		}
 		hit = n ? bsearch(&key, tab, n, sizeof(*tab), cmp_tablet_id)
 			: NULL;
 		if (!hit) {
-			rc = perr(pc, -EINVAL, ep,
-				  "tablet %" PRId64 " is not in tablets",
-				  key.id);
+			rc = jpath_err(pc, -EINVAL, ep,
+				       "tablet %" PRId64 " is not in tablets",
+				       key.id);
 			goto out;
 		}
 		if (used[hit - tab]) {
-			rc = perr(pc, -EINVAL, ep,
-				  "tablet %" PRId64 " is listed twice", key.id);
+			rc = jpath_err(pc, -EINVAL, ep,
+				       "tablet %" PRId64 " is listed twice",
+				       key.id);
 			goto out;
 		}
 		used[hit - tab] = true;
@@ -452,31 +277,31 @@ out:
 	return 0;
 }
 
-static int parse_tablets(struct pctx *pc, const char *path, const json_t *jix,
+static int parse_tablets(struct jpath *pc, const char *path, const json_t *jix,
 			 int64_t part_id, struct jobinfo_index *ix)
 {
 	struct jobinfo_tablet *tab = NULL, *ordered = NULL;
-	char kp[KEY_PATH_LEN], tp[KEY_PATH_LEN];
+	char kp[JPATH_LEN], tp[JPATH_LEN];
 	json_t *tablets = NULL, *v;
 	const char *key;
 	size_t i, n = 0;
 	int rc;
 
-	rc = get_obj(pc, jix, path, "tablets", true, &tablets);
+	rc = jpath_obj(pc, jix, path, "tablets", true, &tablets);
 	if (rc < 0)
 		return rc;
-	key_path(kp, path, "tablets");
+	jpath_key(kp, path, "tablets");
 	n = json_object_size(tablets);
 	tab = calloc(n ? n : 1, sizeof(*tab));
 	if (!tab)
-		return oom(pc, kp);
+		return jpath_oom(pc, kp);
 	i = 0;
 	json_object_foreach (tablets, key, v) {
 		struct jobinfo_tablet *t = &tab[i++];
 
-		key_path(tp, kp, key);
-		if (parse_id_str(key, &t->id) < 0) {
-			rc = perr(pc, -EINVAL, tp, "not a tablet id");
+		jpath_key(tp, kp, key);
+		if (jpath_id_str(key, &t->id) < 0) {
+			rc = jpath_err(pc, -EINVAL, tp, "not a tablet id");
 			goto out;
 		}
 		t->part_id = part_id;
@@ -503,7 +328,7 @@ out:
 	return rc;
 }
 
-static int parse_index(struct pctx *pc, const char *path, const char *name,
+static int parse_index(struct jpath *pc, const char *path, const char *name,
 		       const json_t *jix, int64_t part_id,
 		       struct jobinfo_index *ix)
 {
@@ -511,17 +336,17 @@ static int parse_index(struct pctx *pc, const char *path, const char *name,
 	int rc;
 
 	if (!json_is_object(jix))
-		return perr(pc, -EINVAL, path, "expected an object");
+		return jpath_err(pc, -EINVAL, path, "expected an object");
 	if (!name_ok(name))
-		return perr(pc, -EINVAL, path, "not a safe index name");
+		return jpath_err(pc, -EINVAL, path, "not a safe index name");
 	ix->name = strdup(name);
 	if (!ix->name)
-		return oom(pc, path);
-	rc = get_id(pc, jix, path, &ix->id);
+		return jpath_oom(pc, path);
+	rc = jpath_id(pc, jix, path, &ix->id);
 	if (rc < 0)
 		return rc;
-	rc = get_int(pc, jix, path, "schema_hash", true, INT32_MIN, INT32_MAX,
-		     &hash);
+	rc = jpath_int(pc, jix, path, "schema_hash", true, INT32_MIN, INT32_MAX,
+		       &hash);
 	if (rc < 0)
 		return rc;
 	ix->schema_hash = (int32_t)hash;
@@ -529,24 +354,24 @@ static int parse_index(struct pctx *pc, const char *path, const char *name,
 }
 
 /* Append @src's tablets to @dst, which then owns them. */
-static int merge_index(struct pctx *pc, const char *path,
+static int merge_index(struct jpath *pc, const char *path,
 		       struct jobinfo_index *dst, struct jobinfo_index *src)
 {
 	struct jobinfo_tablet *t;
 
 	/* Physical partitions share their table's materialized indexes. */
 	if (dst->id != src->id || dst->schema_hash != src->schema_hash)
-		return perr(pc, -EINVAL, path,
-			    "id %" PRId64 ", schema_hash %" PRId32
-			    " differ from id %" PRId64 ", schema_hash %" PRId32
-			    " of the index of the same name",
-			    src->id, src->schema_hash, dst->id,
-			    dst->schema_hash);
+		return jpath_err(
+			pc, -EINVAL, path,
+			"id %" PRId64 ", schema_hash %" PRId32
+			" differ from id %" PRId64 ", schema_hash %" PRId32
+			" of the index of the same name",
+			src->id, src->schema_hash, dst->id, dst->schema_hash);
 	if (src->ntablets == 0)
 		return 0;
 	t = realloc(dst->tablets, (dst->ntablets + src->ntablets) * sizeof(*t));
 	if (!t)
-		return oom(pc, path);
+		return jpath_oom(pc, path);
 	memcpy(t + dst->ntablets, src->tablets, src->ntablets * sizeof(*t));
 	dst->tablets = t;
 	dst->ntablets += src->ntablets;
@@ -561,7 +386,7 @@ static int merge_index(struct pctx *pc, const char *path,
  * On success @p owns what @ix held and @ix is emptied; on failure @ix
  * still owns it. @cap is the allocated length of p->indexes.
  */
-static int add_index(struct pctx *pc, const char *path,
+static int add_index(struct jpath *pc, const char *path,
 		     struct jobinfo_partition *p, size_t *cap,
 		     struct jobinfo_index *ix)
 {
@@ -583,7 +408,7 @@ static int add_index(struct pctx *pc, const char *path,
 		nc = *cap ? 2 * *cap : 4;
 		grown = realloc(p->indexes, nc * sizeof(*grown));
 		if (!grown)
-			return oom(pc, path);
+			return jpath_oom(pc, path);
 		p->indexes = grown;
 		*cap = nc;
 	}
@@ -610,11 +435,11 @@ static int cmp_subpart(const void *a, const void *b)
  * partition id for their object paths. Sub-partitions are taken in id
  * order so the result does not depend on JSON key order.
  */
-static int parse_subpartitions(struct pctx *pc, const char *path, json_t *subs,
+static int parse_subpartitions(struct jpath *pc, const char *path, json_t *subs,
 			       struct jobinfo_partition *p, size_t *cap)
 {
-	char kp[KEY_PATH_LEN], sp[KEY_PATH_LEN], xp[KEY_PATH_LEN];
-	char ip[KEY_PATH_LEN];
+	char kp[JPATH_LEN], sp[JPATH_LEN], xp[JPATH_LEN];
+	char ip[JPATH_LEN];
 	struct jobinfo_index tmp;
 	struct subpart *sv = NULL;
 	json_t *indexes, *v;
@@ -624,35 +449,36 @@ static int parse_subpartitions(struct pctx *pc, const char *path, json_t *subs,
 	int rc = 0;
 
 	memset(&tmp, 0, sizeof(tmp));
-	key_path(kp, path, "subPartitions");
+	jpath_key(kp, path, "subPartitions");
 	n = json_object_size(subs);
 	if (n == 0)
 		return 0;
 	sv = calloc(n, sizeof(*sv));
 	if (!sv)
-		return oom(pc, kp);
+		return jpath_oom(pc, kp);
 	i = 0;
 	json_object_foreach (subs, key, v) {
-		key_path(sp, kp, key);
+		jpath_key(sp, kp, key);
 		if (!json_is_object(v)) {
-			rc = perr(pc, -EINVAL, sp, "expected an object");
+			rc = jpath_err(pc, -EINVAL, sp, "expected an object");
 			goto out;
 		}
-		if (parse_id_str(key, &sv[i].id) < 0) {
-			rc = perr(pc, -EINVAL, sp, "not a partition id");
+		if (jpath_id_str(key, &sv[i].id) < 0) {
+			rc = jpath_err(pc, -EINVAL, sp, "not a partition id");
 			goto out;
 		}
-		rc = get_id(pc, v, sp, &id);
+		rc = jpath_id(pc, v, sp, &id);
 		if (rc < 0)
 			goto out;
 		if (id != sv[i].id) {
-			rc = perr(pc, -EINVAL, sp,
-				  "id %" PRId64 " differs from the key", id);
+			rc = jpath_err(pc, -EINVAL, sp,
+				       "id %" PRId64 " differs from the key",
+				       id);
 			goto out;
 		}
 		/* Checked, not kept: a partition has one version here. */
-		rc = get_int(pc, v, sp, "version", false, 0, INT64_MAX,
-			     &version);
+		rc = jpath_int(pc, v, sp, "version", false, 0, INT64_MAX,
+			       &version);
 		if (rc < 0)
 			goto out;
 		sv[i].key = key;
@@ -662,13 +488,13 @@ static int parse_subpartitions(struct pctx *pc, const char *path, json_t *subs,
 	qsort(sv, n, sizeof(*sv), cmp_subpart);
 
 	for (i = 0; i < n; i++) {
-		key_path(sp, kp, sv[i].key);
-		rc = get_obj(pc, sv[i].obj, sp, "indexes", true, &indexes);
+		jpath_key(sp, kp, sv[i].key);
+		rc = jpath_obj(pc, sv[i].obj, sp, "indexes", true, &indexes);
 		if (rc < 0)
 			goto out;
-		key_path(xp, sp, "indexes");
+		jpath_key(xp, sp, "indexes");
 		json_object_foreach (indexes, key, v) {
-			key_path(ip, xp, key);
+			jpath_key(ip, xp, key);
 			rc = parse_index(pc, ip, key, v, sv[i].id, &tmp);
 			if (rc < 0)
 				goto out;
@@ -687,7 +513,7 @@ out:
  * One tablet id twice in an index (possible only by merging physical
  * partitions) would be one directory for two tablets.
  */
-static int check_unique_tablets(struct pctx *pc, const char *path,
+static int check_unique_tablets(struct jpath *pc, const char *path,
 				const struct jobinfo_index *ix)
 {
 	int64_t *ids;
@@ -698,16 +524,16 @@ static int check_unique_tablets(struct pctx *pc, const char *path,
 		return 0;
 	ids = malloc(ix->ntablets * sizeof(*ids));
 	if (!ids)
-		return oom(pc, path);
+		return jpath_oom(pc, path);
 	for (i = 0; i < ix->ntablets; i++)
 		ids[i] = ix->tablets[i].id;
 	qsort(ids, ix->ntablets, sizeof(*ids), cmp_i64);
 	for (i = 1; i < ix->ntablets; i++) {
 		if (ids[i] == ids[i - 1]) {
-			rc = perr(pc, -EINVAL, path,
-				  "index %s: tablet %" PRId64
-				  " appears more than once",
-				  ix->name, ids[i]);
+			rc = jpath_err(pc, -EINVAL, path,
+				       "index %s: tablet %" PRId64
+				       " appears more than once",
+				       ix->name, ids[i]);
 			break;
 		}
 	}
@@ -715,45 +541,47 @@ static int check_unique_tablets(struct pctx *pc, const char *path,
 	return rc;
 }
 
-static int parse_partition(struct pctx *pc, const char *path, const char *name,
+static int parse_partition(struct jpath *pc, const char *path, const char *name,
 			   const json_t *jp, struct jobinfo_partition *p)
 {
-	char kp[KEY_PATH_LEN], ip[KEY_PATH_LEN];
+	char kp[JPATH_LEN], ip[JPATH_LEN];
 	json_t *indexes = NULL, *subs = NULL, *v;
 	const char *key;
 	size_t cap = 0, i;
 	int rc;
 
 	if (!json_is_object(jp))
-		return perr(pc, -EINVAL, path, "expected an object");
+		return jpath_err(pc, -EINVAL, path, "expected an object");
 	if (!name_ok(name))
-		return perr(pc, -EINVAL, path, "not a safe partition name");
+		return jpath_err(pc, -EINVAL, path,
+				 "not a safe partition name");
 	p->name = strdup(name);
 	if (!p->name)
-		return oom(pc, path);
-	rc = get_id(pc, jp, path, &p->id);
+		return jpath_oom(pc, path);
+	rc = jpath_id(pc, jp, path, &p->id);
 	if (rc < 0)
 		return rc;
 	p->version = 0;
-	rc = get_int(pc, jp, path, "version", false, 0, INT64_MAX, &p->version);
+	rc = jpath_int(pc, jp, path, "version", false, 0, INT64_MAX,
+		       &p->version);
 	if (rc < 0)
 		return rc;
-	rc = get_obj(pc, jp, path, "subPartitions", false, &subs);
+	rc = jpath_obj(pc, jp, path, "subPartitions", false, &subs);
 	if (rc < 0)
 		return rc;
 	/* StarRocks may keep every index under subPartitions instead. */
-	rc = get_obj(pc, jp, path, "indexes", !subs, &indexes);
+	rc = jpath_obj(pc, jp, path, "indexes", !subs, &indexes);
 	if (rc < 0)
 		return rc;
 
 	if (indexes && json_object_size(indexes) > 0) {
-		key_path(kp, path, "indexes");
+		jpath_key(kp, path, "indexes");
 		cap = json_object_size(indexes);
 		p->indexes = calloc(cap, sizeof(*p->indexes));
 		if (!p->indexes)
-			return oom(pc, kp);
+			return jpath_oom(pc, kp);
 		json_object_foreach (indexes, key, v) {
-			key_path(ip, kp, key);
+			jpath_key(ip, kp, key);
 			/* Counted first so a partial entry is still freed. */
 			rc = parse_index(pc, ip, key, v, p->id,
 					 &p->indexes[p->nindexes++]);
@@ -777,37 +605,37 @@ static int parse_partition(struct pctx *pc, const char *path, const char *name,
 	return 0;
 }
 
-static int parse_table(struct pctx *pc, const char *path, const char *name,
+static int parse_table(struct jpath *pc, const char *path, const char *name,
 		       const json_t *jt, struct jobinfo_table *t)
 {
-	char kp[KEY_PATH_LEN], pp[KEY_PATH_LEN];
+	char kp[JPATH_LEN], pp[JPATH_LEN];
 	json_t *parts = NULL, *v;
 	const char *key;
 	size_t n;
 	int rc;
 
 	if (!json_is_object(jt))
-		return perr(pc, -EINVAL, path, "expected an object");
+		return jpath_err(pc, -EINVAL, path, "expected an object");
 	if (!name_ok(name))
-		return perr(pc, -EINVAL, path, "not a safe table name");
+		return jpath_err(pc, -EINVAL, path, "not a safe table name");
 	t->name = strdup(name);
 	if (!t->name)
-		return oom(pc, path);
-	rc = get_id(pc, jt, path, &t->id);
+		return jpath_oom(pc, path);
+	rc = jpath_id(pc, jt, path, &t->id);
 	if (rc < 0)
 		return rc;
-	rc = get_obj(pc, jt, path, "partitions", true, &parts);
+	rc = jpath_obj(pc, jt, path, "partitions", true, &parts);
 	if (rc < 0)
 		return rc;
 	n = json_object_size(parts);
 	if (n == 0)
 		return 0; /* a StarRocks view */
-	key_path(kp, path, "partitions");
+	jpath_key(kp, path, "partitions");
 	t->partitions = calloc(n, sizeof(*t->partitions));
 	if (!t->partitions)
-		return oom(pc, kp);
+		return jpath_oom(pc, kp);
 	json_object_foreach (parts, key, v) {
-		key_path(pp, kp, key);
+		jpath_key(pp, kp, key);
 		rc = parse_partition(pc, pp, key, v,
 				     &t->partitions[t->npartitions++]);
 		if (rc < 0)
@@ -818,35 +646,35 @@ static int parse_table(struct pctx *pc, const char *path, const char *name,
 	return 0;
 }
 
-static int parse_views(struct pctx *pc, const json_t *root, struct jobinfo *ji)
+static int parse_views(struct jpath *pc, const json_t *root, struct jobinfo *ji)
 {
 	const char *path = "new_backup_objects";
-	char kp[KEY_PATH_LEN], vp[KEY_PATH_LEN];
+	char kp[JPATH_LEN], vp[JPATH_LEN];
 	json_t *nbo = NULL, *views, *v;
 	size_t i, n;
 	int rc;
 
-	rc = get_obj(pc, root, "", path, false, &nbo);
+	rc = jpath_obj(pc, root, "", path, false, &nbo);
 	if (rc < 0 || !nbo)
 		return rc;
 	views = json_object_get(nbo, "views");
 	if (!views)
 		return 0;
-	key_path(kp, path, "views");
+	jpath_key(kp, path, "views");
 	if (!json_is_array(views))
-		return perr(pc, -EINVAL, kp, "expected an array");
+		return jpath_err(pc, -EINVAL, kp, "expected an array");
 	n = json_array_size(views);
 	if (n == 0)
 		return 0;
 	ji->views = calloc(n, sizeof(*ji->views));
 	if (!ji->views)
-		return oom(pc, kp);
+		return jpath_oom(pc, kp);
 	json_array_foreach (views, i, v) {
-		elem_path(vp, kp, i);
+		jpath_elem(vp, kp, i);
 		if (!json_is_object(v))
-			return perr(pc, -EINVAL, vp, "expected an object");
-		rc = get_str(pc, v, vp, "name", true, true,
-			     &ji->views[ji->nviews]);
+			return jpath_err(pc, -EINVAL, vp, "expected an object");
+		rc = jpath_str(pc, v, vp, "name", true, true,
+			       &ji->views[ji->nviews]);
 		if (rc < 0)
 			return rc;
 		ji->nviews++;
@@ -854,52 +682,52 @@ static int parse_views(struct pctx *pc, const json_t *root, struct jobinfo *ji)
 	return 0;
 }
 
-static int parse_root(struct pctx *pc, const json_t *root, struct jobinfo *ji)
+static int parse_root(struct jpath *pc, const json_t *root, struct jobinfo *ji)
 {
-	char tp[KEY_PATH_LEN];
+	char tp[JPATH_LEN];
 	json_t *objs = NULL, *v;
 	const char *key;
 	size_t n;
 	int rc;
 
 	if (!json_is_object(root))
-		return perr(pc, -EINVAL, "(document)",
-			    "expected a JSON object");
-	rc = get_str(pc, root, "", "name", true, true, &ji->name);
+		return jpath_err(pc, -EINVAL, "(document)",
+				 "expected a JSON object");
+	rc = jpath_str(pc, root, "", "name", true, true, &ji->name);
 	if (rc < 0)
 		return rc;
-	rc = get_str(pc, root, "", "database", true, true, &ji->database);
+	rc = jpath_str(pc, root, "", "database", true, true, &ji->database);
 	if (rc < 0)
 		return rc;
-	rc = get_id(pc, root, "", &ji->db_id);
+	rc = jpath_id(pc, root, "", &ji->db_id);
 	if (rc < 0)
 		return rc;
-	rc = get_int(pc, root, "", "backup_time", true, 0, INT64_MAX,
-		     &ji->backup_time_ms);
+	rc = jpath_int(pc, root, "", "backup_time", true, 0, INT64_MAX,
+		       &ji->backup_time_ms);
 	if (rc < 0)
 		return rc;
-	rc = get_str_default(pc, root, "", "content", "ALL", &ji->content);
+	rc = jpath_str_default(pc, root, "", "content", "ALL", &ji->content);
 	if (rc < 0)
 		return rc;
-	rc = get_str_default(pc, root, "", "backup_result", "succeed",
-			     &ji->backup_result);
+	rc = jpath_str_default(pc, root, "", "backup_result", "succeed",
+			       &ji->backup_result);
 	if (rc < 0)
 		return rc;
 	ji->meta_version = -1;
-	rc = get_int(pc, root, "", "meta_version", false, 0, INT64_MAX,
-		     &ji->meta_version);
+	rc = jpath_int(pc, root, "", "meta_version", false, 0, INT64_MAX,
+		       &ji->meta_version);
 	if (rc < 0)
 		return rc;
 	ji->sr_meta_version = -1;
-	rc = get_int(pc, root, "", "starrocks_meta_version", false, 0,
-		     INT64_MAX, &ji->sr_meta_version);
+	rc = jpath_int(pc, root, "", "starrocks_meta_version", false, 0,
+		       INT64_MAX, &ji->sr_meta_version);
 	if (rc < 0)
 		return rc;
 	rc = parse_views(pc, root, ji);
 	if (rc < 0)
 		return rc;
 
-	rc = get_obj(pc, root, "", "backup_objects", true, &objs);
+	rc = jpath_obj(pc, root, "", "backup_objects", true, &objs);
 	if (rc < 0)
 		return rc;
 	n = json_object_size(objs);
@@ -907,9 +735,9 @@ static int parse_root(struct pctx *pc, const json_t *root, struct jobinfo *ji)
 		return 0;
 	ji->tables = calloc(n, sizeof(*ji->tables));
 	if (!ji->tables)
-		return oom(pc, "backup_objects");
+		return jpath_oom(pc, "backup_objects");
 	json_object_foreach (objs, key, v) {
-		key_path(tp, "backup_objects", key);
+		jpath_key(tp, "backup_objects", key);
 		rc = parse_table(pc, tp, key, v, &ji->tables[ji->ntables++]);
 		if (rc < 0)
 			return rc;
@@ -921,7 +749,7 @@ static int parse_root(struct pctx *pc, const json_t *root, struct jobinfo *ji)
 int jobinfo_parse(const char *buf, size_t len, char *err, size_t errlen,
 		  struct jobinfo **out)
 {
-	struct pctx pc = {.err = err, .errlen = errlen};
+	struct jpath pc = {.err = err, .errlen = errlen};
 	struct jobinfo *ji = NULL;
 	json_error_t jerr;
 	json_t *root;
@@ -941,14 +769,14 @@ int jobinfo_parse(const char *buf, size_t len, char *err, size_t errlen,
 	if (!root) {
 		if (json_error_code(&jerr) == json_error_out_of_memory ||
 		    jerr.text[0] == '\0')
-			return oom(&pc, "(document)");
-		return perr(&pc, -EINVAL, "(document)",
-			    "invalid JSON at line %d, column %d: %s", jerr.line,
-			    jerr.column, jerr.text);
+			return jpath_oom(&pc, "(document)");
+		return jpath_err(&pc, -EINVAL, "(document)",
+				 "invalid JSON at line %d, column %d: %s",
+				 jerr.line, jerr.column, jerr.text);
 	}
 	ji = calloc(1, sizeof(*ji));
 	if (!ji) {
-		rc = oom(&pc, "(document)");
+		rc = jpath_oom(&pc, "(document)");
 		goto out;
 	}
 	rc = parse_root(&pc, root, ji);

@@ -10,6 +10,7 @@ libsnapfs_a_SOURCES += \
 	src/repo/retention.c src/repo/retention.h \
 	src/repo/verify.c src/repo/verify.h \
 	src/repo/jobinfo.c src/repo/jobinfo.h \
+	src/repo/jpath.c src/repo/jpath_int.h \
 	src/repo/meta.c src/repo/meta.h \
 	$(NULL)
 
