@@ -169,9 +169,13 @@ static void load_repo_info(struct repo *r)
 		return;
 	}
 	doc = json_loadb(buf, len, 0, &jerr);
-	if (!doc || !json_is_object(doc)) {
+	if (!doc) {
 		snap_log(LOG_WARNING, "%s: not a JSON object (line %d: %s)",
 			 key, jerr.line, jerr.text);
+		goto out;
+	}
+	if (!json_is_object(doc)) {
+		snap_log(LOG_WARNING, "%s: not a JSON object", key);
 		goto out;
 	}
 	v = json_object_get(doc, "create_time");

@@ -153,6 +153,8 @@ struct snap_opts {
 	bool info_bad_json;	 /* info is not JSON */
 	bool omit_hdr, omit_dat; /* tablet files left out of the store */
 	long long backup_ms;	 /* backup_time; default BACKUP_MS */
+	const char *content;	 /* "content"; absent by default */
+	bool empty_list;	 /* the info lists no files (StarRocks) */
 };
 
 /* Keys relative to the repository root. */
@@ -167,10 +169,14 @@ struct snap_keys {
 static char *info_doc(const char *label, const struct snap_opts *o)
 {
 	char hdr_md5[MD5_HEX_LEN + 1], dat_md5[MD5_HEX_LEN + 1];
+	char files[256] = "";
 	char *doc, *p;
 
 	md5_of(hdr_data, strlen(hdr_data), hdr_md5);
 	md5_of(dat_data, strlen(dat_data), dat_md5);
+	if (!o->empty_list)
+		snprintf(files, sizeof(files), "'10015.hdr.%s','x_0.dat.%s'",
+			 hdr_md5, dat_md5);
 	ck_assert_int_ge(
 		asprintf(&doc,
 			 "{'name':'%s','database':'db1','id':10004,"
@@ -178,13 +184,14 @@ static char *info_doc(const char *label, const struct snap_opts *o)
 			 "'backup_objects':{'t1':{'id':10013,'partitions':{"
 			 "'p1':{'id':10012,'version':3,'indexes':{"
 			 "'t1':{'id':10014,'schema_hash':791565523,"
-			 "'tablets':{'10015':['10015.hdr.%s',"
-			 "'x_0.dat.%s']}}}}}}},"
-			 "'backup_result':'%s','meta_version':%d}",
+			 "'tablets':{'10015':[%s]}}}}}}},"
+			 "'backup_result':'%s','meta_version':%d%s%s%s}",
 			 o->info_name ? o->info_name : label,
-			 o->backup_ms ? o->backup_ms : BACKUP_MS, hdr_md5,
-			 dat_md5, o->result ? o->result : "succeed",
-			 o->meta_version ? o->meta_version : 140),
+			 o->backup_ms ? o->backup_ms : BACKUP_MS, files,
+			 o->result ? o->result : "succeed",
+			 o->meta_version ? o->meta_version : 140,
+			 o->content ? ",'content':'" : "",
+			 o->content ? o->content : "", o->content ? "'" : ""),
 		0);
 	for (p = doc; *p; p++) {
 		if (*p == '\'')
@@ -1318,7 +1325,11 @@ END_TEST
 /*
  * A store in front of the temp directory's that records every remove and
  * fails those whose key contains @fail_match: the order of deletion is
- * observable, and a delete can be cut short where a test wants.
+ * observable, and a delete can be cut short where a test wants. Listings
+ * of a prefix containing @list_match fail with @list_rc (or, with
+ * @list_empty, list nothing, as if the prefix had just been deleted), and
+ * reads of a key containing @read_match fail with @read_rc, from offset
+ * @read_from on.
  */
 #define FAULT_LOG 32
 
@@ -1327,6 +1338,15 @@ struct fault_store {
 	struct store *lower;
 	const char *fail_match;
 	int fail_rc;
+	const char *list_match;
+	int list_rc;
+	bool list_empty;
+	bool list_flat_only;   /* fail only listings without a delimiter */
+	unsigned list_skip;    /* let this many matching listings through */
+	const char *big_match; /* stat says these are too big to read */
+	const char *read_match;
+	int read_rc;
+	uint64_t read_from;
 	char removed[FAULT_LOG][KEYLEN]; /* removes attempted, in order */
 	size_t nremoved;
 };
@@ -1349,18 +1369,36 @@ static void fault_close(struct store *s)
 static int fault_list(struct store *s, const char *prefix, const char *delim,
 		      store_list_cb cb, void *arg)
 {
-	return store_list(fault_of(s)->lower, prefix, delim, cb, arg);
+	struct fault_store *fs = fault_of(s);
+
+	if (fs->list_match && strstr(prefix, fs->list_match) &&
+	    (!fs->list_flat_only || !delim)) {
+		if (fs->list_skip == 0)
+			return fs->list_empty ? 0 : fs->list_rc;
+		fs->list_skip--;
+	}
+	return store_list(fs->lower, prefix, delim, cb, arg);
 }
 
 static int fault_stat(struct store *s, const char *key, struct store_entry *out)
 {
-	return store_stat(fault_of(s)->lower, key, out);
+	struct fault_store *fs = fault_of(s);
+	int rc = store_stat(fs->lower, key, out);
+
+	if (rc == 0 && fs->big_match && strstr(key, fs->big_match))
+		out->size = (uint64_t)REPO_MAX_INFO_SIZE + 1;
+	return rc;
 }
 
 static int fault_read(struct store *s, const char *key, uint64_t off, void *buf,
 		      size_t len, size_t *nread)
 {
-	return store_read(fault_of(s)->lower, key, off, buf, len, nread);
+	struct fault_store *fs = fault_of(s);
+
+	if (fs->read_match && strstr(key, fs->read_match) &&
+	    off >= fs->read_from)
+		return fs->read_rc;
+	return store_read(fs->lower, key, off, buf, len, nread);
 }
 
 static int fault_put(struct store *s, const char *key, store_src_fn src,
@@ -1405,16 +1443,23 @@ static const struct store_ops fault_ro_ops = {
 	.read = fault_read,
 };
 
+/* @fs in front of @lower, answering to @url; nothing fails yet. */
+static void fault_setup(struct fault_store *fs, const struct store_ops *ops,
+			struct store *lower, const char *url)
+{
+	memset(fs, 0, sizeof(*fs));
+	fs->base.ops = ops;
+	fs->base.url = (char *)url;
+	fs->lower = lower;
+}
+
 static struct repo *fault_init(struct fault_store *fs,
 			       const struct store_ops *ops)
 {
 	char err[ERRLEN] = "";
 	struct repo *r = NULL;
 
-	memset(fs, 0, sizeof(*fs));
-	fs->base.ops = ops;
-	fs->base.url = st->url;
-	fs->lower = st;
+	fault_setup(fs, ops, st, st->url);
 	ck_assert_msg(repo_open(&fs->base, NULL, err, sizeof(err), &r) == 0,
 		      "%s", err);
 	ck_assert_str_eq(repo_root(r), REPO);
@@ -2342,6 +2387,580 @@ START_TEST(test_verify_listed_only)
 }
 END_TEST
 
+/* ---- content listings --------------------------------------------------- */
+
+/* The tablet's files from one flat listing equal those from its own. */
+START_TEST(test_listing)
+{
+	struct snap_opts o = {.omit_dat = true};
+	struct repo_file *a, *b;
+	struct repo_listing *lst = NULL;
+	const struct jobinfo_table *tbl;
+	const struct jobinfo_index *idx;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	char dir[KEYLEN], key[KEYLEN];
+	struct snap_keys k;
+	struct repo *r;
+	size_t na, nb, i;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	snprintf(dir, sizeof(dir), REPO "__ss_snap1/" TABLET_DIR);
+	put_named(dir, "extra.dat", "e", 1, NULL, key);
+	put_named(dir, "x_0.dat", "other content", 13, NULL, key);
+	snprintf(key, sizeof(key), "%snotes.txt", dir);
+	put_str(key, "no md5");
+	snprintf(key, sizeof(key), "%ssub/y.dat.%032d", dir, 0);
+	put_str(key, "deeper: not the tablet's");
+	/* A sibling whose name extends the tablet's: not under its prefix. */
+	snprintf(key, sizeof(key),
+		 REPO "__ss_snap1/__ss_content/__db_10004/__tbl_10013/"
+		      "__part_10012/__idx_10014/__100150/z.dat.%032d",
+		 0);
+	put_str(key, "sibling");
+	/* And another label, outside the listing. */
+	make_snapshot(REPO, "snap2", &o, &k);
+
+	r = open_mode(_i);
+	l = load_label(r, "__ss_snap1");
+	s = load_snapshot(r, l, 0);
+	tbl = &s->ji->tables[0];
+	idx = &tbl->partitions[0].indexes[0];
+	ck_assert_int_eq(repo_listing_load(r, s, &lst), 0);
+	ck_assert_ptr_nonnull(lst);
+	ck_assert_int_eq(
+		repo_tablet_files(r, s, tbl, idx, &idx->tablets[0], &a, &na),
+		0);
+	ck_assert_int_eq(repo_tablet_files_in(r, s, lst, tbl, idx,
+					      &idx->tablets[0], &b, &nb),
+			 0);
+	ck_assert_uint_eq(na, 3);
+	ck_assert_uint_eq(nb, na);
+	for (i = 0; i < na; i++) {
+		ck_assert_str_eq(b[i].name, a[i].name);
+		ck_assert_str_eq(b[i].md5, a[i].md5);
+		ck_assert_str_eq(b[i].key, a[i].key);
+		ck_assert_int_eq(b[i].present, a[i].present);
+		ck_assert_uint_eq(b[i].size, a[i].size);
+		ck_assert_int_eq(b[i].mtime, a[i].mtime);
+	}
+	ck_assert(!b[1].present); /* x_0.dat: the info's version is absent */
+	ck_assert_str_eq(b[2].name, "extra.dat");
+	repo_files_free(a, na);
+	repo_files_free(b, nb);
+	repo_listing_free(lst);
+	repo_listing_free(NULL);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* A copy of @s whose label makes every key longer than 4 KiB. */
+static struct repo_snapshot long_label(const struct repo_snapshot *s)
+{
+	static char label[5000];
+	struct repo_snapshot c = *s;
+
+	memset(label, 'l', sizeof(label) - 1);
+	label[sizeof(label) - 1] = '\0';
+	c.label = label;
+	return c;
+}
+
+START_TEST(test_listing_errors)
+{
+	struct snap_opts o = {0};
+	struct repo_listing *lst = NULL;
+	const struct jobinfo_index *idx;
+	struct repo_file *files = NULL;
+	struct repo_snapshot *s, big;
+	struct fault_store fs;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	size_t n = 7;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = fault_init(&fs, &fault_ops);
+	l = load_label(r, "__ss_snap1");
+	s = load_snapshot(r, l, 0);
+	idx = &s->ji->tables[0].partitions[0].indexes[0];
+
+	fs.list_match = "__ss_content/";
+	fs.list_rc = -EIO;
+	ck_assert_int_eq(repo_listing_load(r, s, &lst), -EIO);
+	ck_assert_ptr_null(lst);
+	ck_assert_int_eq(repo_tablet_files(r, s, &s->ji->tables[0], idx,
+					   &idx->tablets[0], &files, &n),
+			 -EIO);
+	ck_assert_ptr_null(files);
+	ck_assert_uint_eq(n, 7);
+	fs.list_match = NULL;
+
+	big = long_label(s);
+	ck_assert_int_eq(repo_listing_load(r, &big, &lst), -ENAMETOOLONG);
+	ck_assert_ptr_null(lst);
+	ck_assert_int_eq(repo_tablet_files(r, &big, &s->ji->tables[0], idx,
+					   &idx->tablets[0], &files, &n),
+			 -ENAMETOOLONG);
+	ck_assert_ptr_null(files);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/* ---- the store failing -------------------------------------------------- */
+
+START_TEST(test_open_list_fails)
+{
+	struct fault_store fs;
+	char err[ERRLEN] = "";
+	struct repo *r = NULL;
+
+	make_repo_info(REPO, "x");
+	fault_setup(&fs, &fault_ops, st, st->url);
+	fs.list_match = "";
+	fs.list_rc = -EIO;
+	ck_assert_int_eq(repo_open(&fs.base, NULL, err, sizeof(err), &r), -EIO);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strstr(err, "cannot list") && strstr(err, st->url), "%s",
+		      err);
+	/* Without an error buffer, the same answer. */
+	ck_assert_int_eq(repo_open(&fs.base, NULL, NULL, 0, &r), -EIO);
+}
+END_TEST
+
+/* __repo_info is only decoration: a failure to read it is no error. */
+START_TEST(test_open_repo_info_unreadable)
+{
+	struct fault_store fs;
+	struct store *s2;
+	char err[ERRLEN] = "";
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	put_str(REPO "__ss_snap1/x", "x");
+	r = fault_init(&fs, &fault_ops);
+	ck_assert_str_eq(repo_create_time(r), CREATED);
+	repo_close(r);
+
+	fs.read_match = "__repo_info";
+	fs.read_rc = -EIO;
+	ck_assert_int_eq(repo_open(&fs.base, NULL, err, sizeof(err), &r), 0);
+	ck_assert_ptr_null(repo_create_time(r));
+	ck_assert_str_eq(repo_name(r), "x");
+	repo_close(r);
+
+	/* JSON, but not an object; and a store URL ending in '/'. */
+	put_str(REPO "__repo_info", "[\"create_time\"]");
+	s2 = open_sub(REPO);
+	fault_setup(&fs, &fault_ops, s2, "fault://h/" REPO "/");
+	ck_assert_int_eq(repo_open(&fs.base, NULL, err, sizeof(err), &r), 0);
+	ck_assert_str_eq(repo_name(r), "x");
+	ck_assert_str_eq(repo_root(r), "");
+	ck_assert_ptr_null(repo_create_time(r));
+	repo_close(r);
+	store_close(s2);
+}
+END_TEST
+
+START_TEST(test_label_list_fails)
+{
+	struct repo_label *l = NULL;
+	struct snap_opts o = {0};
+	struct fault_store fs;
+	char dir[5000];
+	struct snap_keys k;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = fault_init(&fs, &fault_ops);
+	fs.list_match = "__ss_snap1/";
+	fs.list_rc = -EIO;
+	ck_assert_int_eq(repo_label_load(r, "__ss_snap1", &l), -EIO);
+	ck_assert_ptr_null(l);
+	fs.list_match = REPO "__ss_";
+	ck_assert_int_eq(repo_list_labels(r, labels_cb, NULL), -EIO);
+
+	memset(dir, 'd', sizeof(dir) - 1);
+	dir[sizeof(dir) - 1] = '\0';
+	memcpy(dir, "__ss_", 5);
+	ck_assert_int_eq(repo_label_load(r, dir, &l), -ENAMETOOLONG);
+	ck_assert_ptr_null(l);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_snapshot_read_fails)
+{
+	struct repo_snapshot *s = NULL;
+	struct snap_opts o = {0};
+	struct fault_store fs;
+	struct repo_label *l;
+	char *problem, *json = NULL;
+	struct snap_keys k;
+	struct repo *r;
+	size_t len = 0;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = fault_init(&fs, &fault_ops);
+	l = load_label(r, "__ss_snap1");
+
+	/* The store failing is an error, not a verdict. */
+	fs.read_match = "__info_";
+	fs.read_rc = -EIO;
+	ck_assert_int_eq(repo_snapshot_load(r, l, &l->ts[0], &s), -EIO);
+	ck_assert_ptr_null(s);
+
+	/* An info too large to read is a verdict. */
+	fs.read_match = NULL;
+	fs.big_match = "__info_";
+	s = load_snapshot(r, l, 0);
+	ck_assert_msg(starts_with(s->verdict, "INVALID: ") &&
+			      strstr(s->verdict, k.info) &&
+			      strstr(s->verdict, "is larger than"),
+		      "%s", s->verdict);
+	ck_assert(!s->ok);
+	ck_assert_ptr_null(s->ji);
+	repo_snapshot_free(s);
+
+	/* meta.json: an unreadable __meta is an error, a huge one a
+	 * problem. */
+	fs.big_match = NULL;
+	s = load_snapshot(r, l, 0);
+	ck_assert_str_eq(s->verdict, "OK");
+	fs.read_match = "__meta";
+	ck_assert_int_eq(repo_snapshot_meta_json(r, s, &problem, &json, &len),
+			 -EIO);
+	ck_assert_ptr_null(json);
+	fs.read_match = NULL;
+	fs.big_match = "__meta";
+	ck_assert_int_eq(repo_snapshot_meta_json(r, s, &problem, &json, &len),
+			 0);
+	ck_assert_ptr_nonnull(problem);
+	ck_assert_msg(strstr(problem, "is larger than"), "%s", problem);
+	ck_assert_msg(strstr(json, "\"unusable\""), "%s", json);
+	free(problem);
+	free(json);
+	repo_snapshot_free(s);
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+/* The info goes, then listing the label fails: the error says both. */
+START_TEST(test_delete_list_fails)
+{
+	struct snap_opts o = {0};
+	char err[ERRLEN] = "";
+	struct fault_store fs;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = fault_init(&fs, &fault_ops);
+	l = load_label(r, "__ss_snap1");
+	fs.list_match = "__ss_snap1/";
+	fs.list_rc = -EIO;
+	ck_assert_int_eq(
+		repo_snapshot_delete(r, l, &l->ts[0], err, sizeof(err)), -EIO);
+	ck_assert_msg(starts_with(err, "deleted ") &&
+			      strstr(err, "but cannot list"),
+		      "%s", err);
+	ck_assert(!exists(k.info));
+	ck_assert(exists(k.meta));
+
+	/* purge: the same listing fails. */
+	err[0] = '\0';
+	ck_assert_int_eq(repo_label_purge(r, "__ss_snap1", err, sizeof(err)),
+			 -EIO);
+	ck_assert_msg(starts_with(err, "cannot list "), "%s", err);
+
+	/* The first listing works, the flat one under it fails. */
+	fs.list_flat_only = true;
+	err[0] = '\0';
+	ck_assert_int_eq(repo_label_purge(r, "__ss_snap1", err, sizeof(err)),
+			 -EIO);
+	ck_assert_msg(starts_with(err, "cannot list "), "%s", err);
+	ck_assert(exists(k.meta));
+	ck_assert(exists(k.hdr));
+
+	/* Then it works: the leftovers go. */
+	fs.list_match = NULL;
+	ck_assert_int_eq(repo_label_purge(r, "__ss_snap1", err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(count_under(REPO "__ss_snap1/"), 0);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_snap1", err, sizeof(err)),
+			 -ENOENT);
+	repo_label_free(l);
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_purge_bad_args)
+{
+	char err[6000] = "", dir[5000];
+	struct fault_store fs;
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	put_str(REPO "__ss_snap1/__meta.x", "m");
+	r = fault_init(&fs, &fault_ops);
+	ck_assert_int_eq(repo_label_purge(r, "snap1", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_msg(strstr(err, "not a snapshot label directory"), "%s", err);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_content", NULL, 0), -EINVAL);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_", NULL, 0), -EINVAL);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_a/b", NULL, 0), -EINVAL);
+	memset(dir, 'd', sizeof(dir) - 1);
+	dir[sizeof(dir) - 1] = '\0';
+	memcpy(dir, "__ss_", 5);
+	ck_assert_int_eq(repo_label_purge(r, dir, err, sizeof(err)),
+			 -ENAMETOOLONG);
+	ck_assert_msg(strstr(err, "key too long"), "%s", err);
+	ck_assert(exists("__ss_snap1/__meta.x"));
+	repo_close(r);
+
+	r = fault_init(&fs, &fault_ro_ops);
+	ck_assert_int_eq(repo_label_purge(r, "__ss_snap1", err, sizeof(err)),
+			 -EROFS);
+	ck_assert_msg(strstr(err, "read-only"), "%s", err);
+	ck_assert(exists("__ss_snap1/__meta.x"));
+	repo_close(r);
+}
+END_TEST
+
+START_TEST(test_retention_errors)
+{
+	struct repo_plan *p = NULL;
+	struct fault_store fs;
+	struct repo *r;
+	char *text;
+	size_t n;
+
+	repo_close(make_five());
+	r = fault_init(&fs, &fault_ops);
+	ck_assert_int_eq(repo_retention_plan(r, -2, -1, T_NOW, &p), -EINVAL);
+	ck_assert_int_eq(repo_retention_plan(r, -1, -2, T_NOW, &p), -EINVAL);
+	ck_assert_ptr_null(p);
+
+	/* Listing the labels fails; then listing one label. */
+	fs.list_match = REPO "__ss_";
+	fs.list_rc = -EIO;
+	fs.list_flat_only = false;
+	ck_assert_int_eq(repo_retention_plan(r, 1, -1, T_NOW, &p), -EIO);
+	ck_assert_ptr_null(p);
+	fs.list_match = "__ss_a/";
+	ck_assert_int_eq(repo_retention_plan(r, 1, -1, T_NOW, &p), -EIO);
+	ck_assert_ptr_null(p);
+	/* Reading an info fails. */
+	fs.list_match = NULL;
+	fs.read_match = "__ss_c/__info_";
+	fs.read_rc = -EIO;
+	ck_assert_int_eq(repo_retention_plan(r, 0, -1, T_NOW, &p), -EIO);
+	ck_assert_ptr_null(p);
+	fs.read_match = NULL;
+
+	/* A label deleted between the listing and its load is skipped. */
+	fs.list_match = "__ss_a/";
+	fs.list_empty = true;
+	text = plan_of(r, 0, -1, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_msg(strstr(text, "b/2024-04-30-02-20-30  ") &&
+			      strstr(text, "c/2024-05-04-02-20-30  "),
+		      "%s", text);
+	free(text);
+	repo_close(r);
+}
+END_TEST
+
+/*
+ * Two snapshots of one label with the same backup_time: the larger name
+ * is the newer. An __info_ object with a bad name is no candidate.
+ */
+START_TEST(test_retention_ties)
+{
+	struct snap_opts o = {.backup_ms = T0 * 1000};
+	struct snap_keys k;
+	struct repo *r;
+	char *text;
+	size_t n;
+
+	make_repo_info(REPO, "x");
+	o.ts = "2024-05-01-02-20-30";
+	make_snapshot(REPO, "a", &o, &k);
+	o.ts = "2024-05-01-02-20-31";
+	make_snapshot(REPO, "a", &o, &k);
+	put_str(REPO "__ss_a/__info_garbage", "not a snapshot");
+	put_str(REPO "__ss_a/__info_" TS ".part", "unfinished");
+	r = open_mode(0);
+	text = plan_of(r, 1, -1, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(text, "a/2024-05-01-02-20-30  2024-05-01T02:20:30Z  "
+			       "keep_last 1: complete snapshot #2 from the "
+			       "newest\n");
+	free(text);
+	/* Everything older than a second: both, by their info's time. */
+	text = plan_of(r, -1, 1, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_msg(strstr(text, "older than 1s (age 345600s)\n"), "%s",
+		      text);
+	free(text);
+	repo_close(r);
+}
+END_TEST
+
+/* A time gmtime_r can't render is shown as @<seconds>. */
+START_TEST(test_plan_text)
+{
+	struct repo_plan_item it = {
+		.label = "a",
+		.ts = TS,
+		.backup_time = INT64_MAX,
+		.reason = "why",
+	};
+	struct repo_plan p = {.items = &it, .n = 1};
+	struct repo_plan empty = {0};
+	char *text = NULL;
+	size_t len = 99;
+
+	ck_assert_int_eq(repo_plan_text(&p, &text, &len), 0);
+	ck_assert_str_eq(text, "a/" TS "  @9223372036854775807  why\n");
+	ck_assert_uint_eq(len, strlen(text));
+	free(text);
+	it.backup_time = 0;
+	ck_assert_int_eq(repo_plan_text(&p, &text, &len), 0);
+	ck_assert_str_eq(text, "a/" TS "  1970-01-01T00:00:00Z  why\n");
+	free(text);
+	ck_assert_int_eq(repo_plan_text(&empty, &text, &len), 0);
+	ck_assert_str_eq(text, "");
+	ck_assert_uint_eq(len, 0);
+	free(text);
+	repo_plan_free(NULL);
+}
+END_TEST
+
+/* Store failures become "error:" problems; the report still comes. */
+START_TEST(test_verify_store_errors)
+{
+	struct repo_verify_report *rep;
+	struct repo_snapshot *s, big;
+	struct snap_opts o = {0};
+	struct fault_store fs;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	char *text, want[KEYLEN * 2];
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	r = fault_init(&fs, &fault_ops);
+	l = load_label(r, "__ss_snap1");
+	s = load_snapshot(r, l, 0);
+
+	/* A read fails. */
+	fs.read_match = "x_0.dat";
+	fs.read_rc = -EIO;
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->errors, 1);
+	ck_assert_uint_eq(rep->nproblems, 1);
+	snprintf(want, sizeof(want),
+		 "error: " REPO "%s: read at 0: Input/output error", k.dat);
+	ck_assert_str_eq(rep->problems[0], want);
+	ck_assert_uint_eq(rep->objects, 4);
+	ck_assert(starts_with(text, "FAILED: 1 problem\n"));
+	ck_assert_msg(strstr(text, "store errors: 1\n"), "%s", text);
+	free(text);
+	repo_verify_report_free(rep);
+	fs.read_match = NULL;
+
+	/* Listing the tablet fails: nothing of it is checked. */
+	fs.list_match = "/__10015/";
+	fs.list_rc = -EIO;
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->errors, 1);
+	ck_assert_uint_eq(rep->objects, 2);
+	ck_assert_msg(starts_with(rep->problems[0],
+				  "error: " REPO "__ss_snap1/" TABLET_DIR
+				  ": list: "),
+		      "%s", rep->problems[0]);
+	free(text);
+	repo_verify_report_free(rep);
+
+	/* The files are read, then the listing for extras fails. */
+	fs.list_skip = 1;
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->errors, 1);
+	ck_assert_uint_eq(rep->objects, 4);
+	ck_assert_uint_eq(rep->nproblems, 1);
+	ck_assert_msg(strstr(rep->problems[0], ": list: "), "%s",
+		      rep->problems[0]);
+	free(text);
+	repo_verify_report_free(rep);
+	fs.list_match = NULL;
+
+	/* No tablet key fits: an error per tablet, not a failed call. */
+	big = long_label(s);
+	rep = verify_of(r, &big, 100, 0, &text);
+	ck_assert_uint_eq(rep->errors, 1);
+	ck_assert_str_eq(rep->problems[0], "error: tablet 10015: key too long");
+	free(text);
+	repo_verify_report_free(rep);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
+/*
+ * A tablet with no files at all fails RESTORE, unless the backup holds
+ * metadata only (_i = 1). Files the info lists are missing either way.
+ */
+START_TEST(test_verify_metadata_only)
+{
+	struct snap_opts o = {.omit_hdr = true, .omit_dat = true};
+	struct repo_verify_report *rep;
+	struct repo_snapshot *s;
+	struct repo_label *l;
+	struct snap_keys k;
+	struct repo *r;
+	char *text;
+
+	o.content = _i ? "METADATA_ONLY" : "ALL";
+	o.empty_list = true;
+	s = snapshot_with(&o, &r, &l, &k);
+	ck_assert_str_eq(s->verdict, "OK");
+	ck_assert_str_eq(s->ji->content, o.content);
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->missing, _i ? 0 : 1);
+	ck_assert_uint_eq(rep->nproblems, _i ? 0 : 1);
+	if (!_i)
+		ck_assert_msg(strstr(rep->problems[0], "has no files"), "%s",
+			      rep->problems[0]);
+	ck_assert_uint_eq(rep->objects, 2);
+	free(text);
+	repo_verify_report_free(rep);
+	repo_snapshot_free(s);
+	repo_label_free(l);
+	repo_close(r);
+
+	/* Listed but absent: missing, METADATA_ONLY or not. */
+	o.empty_list = false;
+	make_snapshot(REPO, "snap2", &o, &k);
+	r = open_mode(0);
+	l = load_label(r, "__ss_snap2");
+	s = load_snapshot(r, l, 0);
+	rep = verify_of(r, s, 100, 0, &text);
+	ck_assert_uint_eq(rep->missing, 2);
+	ck_assert_uint_eq(rep->objects, 4);
+	free(text);
+	repo_verify_report_free(rep);
+	snapshot_done(s, l, r);
+}
+END_TEST
+
 static Suite *repo_suite(void)
 {
 	Suite *s = suite_create("repo");
@@ -2431,6 +3050,32 @@ static Suite *repo_suite(void)
 	tcase_add_test(tc, test_verify_invalid);
 	tcase_add_test(tc, test_verify_sample);
 	tcase_add_test(tc, test_verify_listed_only);
+	tcase_add_test(tc, test_verify_store_errors);
+	tcase_add_loop_test(tc, test_verify_metadata_only, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("listing");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_listing, 0, 2);
+	tcase_add_test(tc, test_listing_errors);
+	suite_add_tcase(s, tc);
+
+	/* The store failing, through the fault store. */
+	tc = tcase_create("store errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_open_list_fails);
+	tcase_add_test(tc, test_open_repo_info_unreadable);
+	tcase_add_test(tc, test_label_list_fails);
+	tcase_add_test(tc, test_snapshot_read_fails);
+	tcase_add_test(tc, test_delete_list_fails);
+	tcase_add_test(tc, test_purge_bad_args);
+	tcase_add_test(tc, test_retention_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("retention text");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_retention_ties);
+	tcase_add_test(tc, test_plan_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
