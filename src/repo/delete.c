@@ -20,8 +20,6 @@
 
 #include "base/banned.h"
 
-/* ---- deleting --------------------------------------------------------- */
-
 /* One listed level of a prefix, copied out of the listing callback. */
 struct key_vec {
 	struct key_ent {

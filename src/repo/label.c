@@ -18,8 +18,6 @@
 
 #include "base/banned.h"
 
-/* ---- labels ----------------------------------------------------------- */
-
 struct label_scan {
 	struct repo *r;
 	int (*cb)(const struct repo_label_ref *ref, void *arg);

@@ -24,7 +24,14 @@ tests_unit_test_meta_SOURCES = tests/unit/test-meta.c tests/unit/unit.h
 tests_unit_test_meta_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_meta_LDADD = $(UNIT_LDADD)
 
+# tests/unit/oom.h: these wrap the allocators to fail the Nth call.
+WRAP_ALLOC_FLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
+	-Wl,--wrap=strdup,--wrap=strndup,--wrap=asprintf,--wrap=vasprintf \
+	-Wl,--wrap=open_memstream
+
 UNIT_TESTS += tests/unit/test-repo
-tests_unit_test_repo_SOURCES = tests/unit/test-repo.c tests/unit/unit.h
+tests_unit_test_repo_SOURCES = tests/unit/test-repo.c tests/unit/unit.h \
+	tests/unit/oom.h
 tests_unit_test_repo_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_repo_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC_FLAGS)
 tests_unit_test_repo_LDADD = $(UNIT_LDADD)

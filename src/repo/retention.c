@@ -20,8 +20,6 @@
 
 #include "base/banned.h"
 
-/* ---- retention -------------------------------------------------------- */
-
 /* One candidate timestamp of a label while its fate is decided. */
 struct cand {
 	size_t i; /* index in l->ts */

@@ -23,11 +23,12 @@
 
 #include "base/banned.h"
 
-/* ---- snapshots -------------------------------------------------------- */
-
 /*
  * Read an object and compare its MD5 with the one its name carries.
- * @return 0 with *buf; -EBADMSG on mismatch (with *problem); -errno.
+ * @return 0 with *buf; -EBADMSG on mismatch and -EFBIG if it is too large
+ *         to read, both with *problem (a verdict, not an error); -ENOMEM
+ *         (also when *problem can't be made: a verdict without its
+ *         reason would be wrong); else -errno from the store.
  */
 static int read_verified(struct repo *r, const char *key, char **buf,
 			 size_t *len, char **problem)
@@ -43,8 +44,10 @@ static int read_verified(struct repo *r, const char *key, char **buf,
 	if (rc < 0) {
 		if (rc == -EFBIG &&
 		    asprintf(problem, "%s is larger than %u bytes", key,
-			     REPO_MAX_INFO_SIZE) < 0)
+			     REPO_MAX_INFO_SIZE) < 0) {
 			*problem = NULL;
+			rc = -ENOMEM;
+		}
 		return rc;
 	}
 	rc = md5_hex(b, *len, hex);
@@ -52,12 +55,14 @@ static int read_verified(struct repo *r, const char *key, char **buf,
 		goto out;
 	if (md5_split_name(base, &lnlen) == 0 &&
 	    strcmp(base + lnlen + 1, hex) != 0) {
-		if (asprintf(problem, "%s: content MD5 is %s, the name says %s",
-			     key, hex, base + lnlen + 1) < 0)
-			*problem = NULL;
 		snap_log(LOG_ERR, "%s: content MD5 %s does not match its name",
 			 key, hex);
 		rc = -EBADMSG;
+		if (asprintf(problem, "%s: content MD5 is %s, the name says %s",
+			     key, hex, base + lnlen + 1) < 0) {
+			*problem = NULL;
+			rc = -ENOMEM;
+		}
 	}
 out:
 	if (rc < 0) {

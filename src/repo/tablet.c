@@ -21,8 +21,6 @@
 
 #include "base/banned.h"
 
-/* ---- tablets ---------------------------------------------------------- */
-
 struct tablet_scan {
 	struct repo_file *files;
 	size_t n, cap;

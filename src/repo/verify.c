@@ -22,8 +22,6 @@
 
 #include "base/banned.h"
 
-/* ---- verifying -------------------------------------------------------- */
-
 #define VERIFY_CHUNK (1u << 20)
 
 struct verify {

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "repo/meta.h"
 #include "repo/repo.h"
 #include "store/store.h"
+#include "oom.h"
 #include "unit.h"
 
 #include "base/banned.h"
@@ -2961,6 +2963,599 @@ START_TEST(test_verify_metadata_only)
 }
 END_TEST
 
+/* ---- allocation failures ------------------------------------------------ */
+
+/*
+ * Call @step(arg, n) for n = 0, 1, ... until a run in which no allocation
+ * failed. The step arms oom_arm(n) right before the call under test,
+ * oom_disarm()s right after it, checks that the call either failed with
+ * -ENOMEM or gave the answer it gives with memory to spare, and returns
+ * oom_fired(). So every allocation the call makes fails once, in turn.
+ * @return the number of runs that failed an allocation.
+ */
+static long oom_each(bool (*step)(void *arg, long n), void *arg)
+{
+	long n;
+
+	for (n = 0; step(arg, n); n++)
+		ck_assert_int_lt(n, 100000);
+	return n;
+}
+
+/* The answer of a call that may have failed an allocation. */
+static void oom_check(int rc, const char *got, const char *want)
+{
+	if (rc == 0) {
+		ck_assert_str_eq(got, want);
+		return;
+	}
+	ck_assert_msg(oom_fired(), "rc %d without an allocation failing", rc);
+	ck_assert_int_eq(rc, -ENOMEM);
+}
+
+/* Append printf text to a fixed buffer. */
+static void sig_add(char *sig, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void sig_add(char *sig, size_t size, const char *fmt, ...)
+{
+	size_t used = strlen(sig);
+	va_list ap;
+
+	ck_assert_uint_lt(used, size - 1);
+	va_start(ap, fmt);
+	vsnprintf(sig + used, size - used, fmt, ap);
+	va_end(ap);
+}
+
+#define SIGLEN 8192
+
+static bool oom_open_step(void *arg, long n)
+{
+	char err[ERRLEN] = "";
+	struct repo *r = NULL;
+	int rc;
+
+	oom_arm(n);
+	rc = repo_open(st, NULL, err, sizeof(err), &r);
+	oom_disarm();
+	if (rc == 0) {
+		ck_assert_str_eq(repo_name(r), "x");
+		ck_assert_str_eq(repo_root(r), REPO);
+		/* __repo_info is decoration: it may go missing. */
+		if (!oom_fired() || repo_create_time(r))
+			ck_assert_str_eq(repo_create_time(r), CREATED);
+		repo_close(r);
+	} else {
+		oom_check(rc, NULL, NULL);
+		ck_assert_ptr_null(r);
+	}
+	return oom_fired();
+}
+
+START_TEST(test_oom_open)
+{
+	repo_close(make_five());
+	ck_assert_int_gt(oom_each(oom_open_step, NULL), 3);
+}
+END_TEST
+
+/* Called while armed: no ck_assert here (see oom.h). */
+static int sig_label_cb(const struct repo_label_ref *ref, void *arg)
+{
+	char *sig = arg;
+	size_t used = strlen(sig);
+
+	snprintf(sig + used, SIGLEN - used, "%s=%s;", ref->dir,
+		 ref->label ? ref->label : "");
+	return 0;
+}
+
+static void label_sig(const struct repo_label *l, char *sig)
+{
+	size_t i;
+
+	sig[0] = '\0';
+	sig_add(sig, SIGLEN, "%s %s %s %s %s %llu|", l->label, l->dir,
+		l->status, l->meta_key ? l->meta_key : "-",
+		l->meta_problem ? l->meta_problem : "-",
+		(unsigned long long)l->meta_size);
+	for (i = 0; i < l->nts; i++)
+		sig_add(sig, SIGLEN, "%s %s %d %s|", l->ts[i].name,
+			l->ts[i].info_key, l->ts[i].valid_name,
+			l->ts[i].reason ? l->ts[i].reason : "-");
+}
+
+static void snapshot_sig(const struct repo_snapshot *s, char *sig)
+{
+	sig[0] = '\0';
+	sig_add(sig, SIGLEN, "%s %s %s %s %d %lld %s %zu", s->label, s->ts,
+		s->info_key, s->meta_key ? s->meta_key : "-", s->ok,
+		(long long)s->mtime, s->verdict,
+		s->ji ? jobinfo_tablet_count(s->ji) : 99);
+}
+
+/* A repository with labels of every kind test-repo builds. */
+static struct repo *make_zoo(void)
+{
+	struct snap_opts o = {.ts = "2024-06-01-00-00-00"};
+	struct snap_keys k;
+	struct repo *r = make_five();
+
+	repo_close(r);
+	o.meta = META_BAD_MD5;
+	make_snapshot(REPO, "badmeta", &o, &k);
+	o.meta = META_NONE;
+	make_snapshot(REPO, "nometa", &o, &k);
+	o.meta = META_LEGACY;
+	o.meta_version = 100;
+	make_snapshot(REPO, "legacy", &o, &k);
+	o.meta = META_JSON;
+	o.meta_version = 0;
+	o.info_bad_md5 = true;
+	make_snapshot(REPO, "badinfo", &o, &k);
+	o.info_bad_md5 = false;
+	o.result = "failed";
+	make_snapshot(REPO, "failed", &o, &k);
+	o.result = NULL;
+	o.info_name = "other";
+	make_snapshot(REPO, "misnamed", &o, &k);
+	put_str(REPO "__ss_a/__info_x.part", "leftover");
+	put_str(REPO "__ss_a/__info_2024-13-01-00-00-00.0123", "bad md5");
+	put_str(REPO "__ss_badmeta/__meta.part", "second meta");
+	put_str(REPO "__ss_nometa/__meta", "no md5");
+	return open_mode(0);
+}
+
+struct dirs {
+	char v[16][64];
+	size_t n;
+};
+
+static int dirs_cb(const struct repo_label_ref *ref, void *arg)
+{
+	struct dirs *d = arg;
+
+	ck_assert_uint_lt(d->n, 16);
+	snprintf(d->v[d->n++], sizeof(d->v[0]), "%s", ref->dir);
+	return 0;
+}
+
+struct oom_labels {
+	struct repo *r;
+	struct dirs dirs;
+	char want[16][SIGLEN];
+	char want_list[SIGLEN];
+};
+
+static bool oom_labels_step(void *arg, long n)
+{
+	struct oom_labels *ol = arg;
+	struct repo_label *l;
+	char sig[SIGLEN];
+	bool fired = false;
+	size_t i;
+	int rc;
+
+	sig[0] = '\0';
+	oom_arm(n);
+	rc = repo_list_labels(ol->r, sig_label_cb, sig);
+	oom_disarm();
+	oom_check(rc, sig, ol->want_list);
+	fired |= oom_fired();
+	for (i = 0; i < ol->dirs.n; i++) {
+		l = NULL;
+		oom_arm(n);
+		rc = repo_label_load(ol->r, ol->dirs.v[i], &l);
+		oom_disarm();
+		fired |= oom_fired();
+		if (rc == 0)
+			label_sig(l, sig);
+		else
+			ck_assert_ptr_null(l);
+		oom_check(rc, sig, ol->want[i]);
+		repo_label_free(l);
+	}
+	return fired;
+}
+
+START_TEST(test_oom_labels)
+{
+	static struct oom_labels ol;
+	struct repo_label *l;
+	size_t i;
+
+	ol.r = make_zoo();
+	ck_assert_int_eq(repo_list_labels(ol.r, dirs_cb, &ol.dirs), 0);
+	ck_assert_uint_eq(ol.dirs.n, 10);
+	ck_assert_int_eq(repo_list_labels(ol.r, sig_label_cb, ol.want_list), 0);
+	for (i = 0; i < ol.dirs.n; i++) {
+		l = load_label(ol.r, ol.dirs.v[i]);
+		label_sig(l, ol.want[i]);
+		repo_label_free(l);
+	}
+	ck_assert_int_gt(oom_each(oom_labels_step, &ol), 10);
+	repo_close(ol.r);
+}
+END_TEST
+
+/* Every snapshot of the zoo: loaded, and its meta.json. */
+struct oom_snaps {
+	struct repo *r;
+	struct repo_label *l[16];
+	size_t nl;
+	char want[16][SIGLEN];
+	char *want_json[16];
+	char *want_problem[16];
+};
+
+static bool oom_snaps_step(void *arg, long n)
+{
+	struct oom_snaps *os = arg;
+	struct repo_snapshot *s;
+	char sig[SIGLEN], *problem, *json;
+	bool fired = false;
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < os->nl; i++) {
+		if (os->l[i]->nts == 0)
+			continue;
+		s = NULL;
+		oom_arm(n);
+		rc = repo_snapshot_load(os->r, os->l[i], &os->l[i]->ts[0], &s);
+		oom_disarm();
+		fired |= oom_fired();
+		if (rc == 0)
+			snapshot_sig(s, sig);
+		else
+			ck_assert_ptr_null(s);
+		oom_check(rc, sig, os->want[i]);
+		if (!s)
+			continue;
+		problem = json = NULL;
+		oom_arm(n);
+		rc = repo_snapshot_meta_json(os->r, s, &problem, &json, &len);
+		oom_disarm();
+		fired |= oom_fired();
+		oom_check(rc, json, os->want_json[i]);
+		if (rc == 0) {
+			ck_assert_uint_eq(len, strlen(json));
+			oom_check(rc, problem ? problem : "-",
+				  os->want_problem[i]);
+		}
+		free(problem);
+		free(json);
+		repo_snapshot_free(s);
+	}
+	return fired;
+}
+
+START_TEST(test_oom_snapshots)
+{
+	static struct oom_snaps os;
+	struct repo_snapshot *s;
+	struct dirs d = {0};
+	char *problem;
+	size_t i, len;
+
+	os.r = make_zoo();
+	ck_assert_int_eq(repo_list_labels(os.r, dirs_cb, &d), 0);
+	for (i = 0; i < d.n; i++) {
+		os.l[i] = load_label(os.r, d.v[i]);
+		if (os.l[i]->nts == 0)
+			continue;
+		s = load_snapshot(os.r, os.l[i], 0);
+		snapshot_sig(s, os.want[i]);
+		ck_assert_int_eq(repo_snapshot_meta_json(os.r, s, &problem,
+							 &os.want_json[i],
+							 &len),
+				 0);
+		os.want_problem[i] = problem ? problem : strdup("-");
+		repo_snapshot_free(s);
+	}
+	os.nl = d.n;
+	ck_assert_int_gt(oom_each(oom_snaps_step, &os), 10);
+	for (i = 0; i < os.nl; i++) {
+		free(os.want_json[i]);
+		free(os.want_problem[i]);
+		repo_label_free(os.l[i]);
+	}
+	repo_close(os.r);
+}
+END_TEST
+
+static void files_sig(const struct repo_file *f, size_t n, char *sig)
+{
+	size_t i;
+
+	sig[0] = '\0';
+	for (i = 0; i < n; i++)
+		sig_add(sig, SIGLEN, "%s %s %s %llu %d|", f[i].name, f[i].md5,
+			f[i].key, (unsigned long long)f[i].size, f[i].present);
+}
+
+struct oom_tablet {
+	struct repo *r;
+	struct repo_snapshot *s;
+	char want[SIGLEN];
+};
+
+static bool oom_tablet_step(void *arg, long n)
+{
+	struct oom_tablet *ot = arg;
+	const struct jobinfo_table *tbl = &ot->s->ji->tables[0];
+	const struct jobinfo_index *idx = &tbl->partitions[0].indexes[0];
+	struct repo_listing *lst = NULL;
+	struct repo_file *files = NULL;
+	char sig[SIGLEN] = "";
+	bool fired;
+	size_t nf = 0;
+	int rc;
+
+	oom_arm(n);
+	rc = repo_tablet_files(ot->r, ot->s, tbl, idx, &idx->tablets[0], &files,
+			       &nf);
+	oom_disarm();
+	fired = oom_fired();
+	if (rc == 0)
+		files_sig(files, nf, sig);
+	oom_check(rc, sig, ot->want);
+	repo_files_free(files, nf);
+
+	files = NULL;
+	nf = 0;
+	oom_arm(n);
+	rc = repo_listing_load(ot->r, ot->s, &lst);
+	if (rc == 0)
+		rc = repo_tablet_files_in(ot->r, ot->s, lst, tbl, idx,
+					  &idx->tablets[0], &files, &nf);
+	oom_disarm();
+	fired |= oom_fired();
+	if (rc == 0)
+		files_sig(files, nf, sig);
+	oom_check(rc, sig, ot->want);
+	repo_files_free(files, nf);
+	repo_listing_free(lst);
+	return fired;
+}
+
+START_TEST(test_oom_tablet)
+{
+	static struct oom_tablet ot;
+	struct snap_opts o = {.omit_dat = true};
+	const struct jobinfo_index *idx;
+	struct repo_file *files;
+	struct repo_label *l;
+	char dir[KEYLEN], key[KEYLEN];
+	struct snap_keys k;
+	size_t nf;
+
+	make_repo_info(REPO, "x");
+	make_snapshot(REPO, "snap1", &o, &k);
+	snprintf(dir, sizeof(dir), REPO "__ss_snap1/" TABLET_DIR);
+	put_named(dir, "extra.dat", "e", 1, NULL, key);
+	put_named(dir, "x_0.dat", "other", 5, NULL, key);
+	ot.r = open_mode(0);
+	l = load_label(ot.r, "__ss_snap1");
+	ot.s = load_snapshot(ot.r, l, 0);
+	idx = &ot.s->ji->tables[0].partitions[0].indexes[0];
+	ck_assert_int_eq(repo_tablet_files(ot.r, ot.s, &ot.s->ji->tables[0],
+					   idx, &idx->tablets[0], &files, &nf),
+			 0);
+	ck_assert_uint_eq(nf, 3);
+	files_sig(files, nf, ot.want);
+	repo_files_free(files, nf);
+	ck_assert_int_gt(oom_each(oom_tablet_step, &ot), 5);
+	snapshot_done(ot.s, l, ot.r);
+}
+END_TEST
+
+struct oom_plan {
+	struct repo *r;
+	char *want[3];
+};
+
+static const struct {
+	int keep_last;
+	long long older_than_s;
+} oom_policies[3] = {{1, -1}, {-1, 2 * DAY}, {0, 0}};
+
+static bool oom_plan_step(void *arg, long n)
+{
+	struct oom_plan *op = arg;
+	struct repo_plan *p;
+	char *text;
+	bool fired = false;
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < 3; i++) {
+		p = NULL;
+		text = NULL;
+		oom_arm(n);
+		rc = repo_retention_plan(op->r, oom_policies[i].keep_last,
+					 oom_policies[i].older_than_s, T_NOW,
+					 &p);
+		if (rc == 0)
+			rc = repo_plan_text(p, &text, &len);
+		else
+			ck_assert_ptr_null(p);
+		oom_disarm();
+		fired |= oom_fired();
+		oom_check(rc, text, op->want[i]);
+		free(text);
+		repo_plan_free(p);
+	}
+	return fired;
+}
+
+START_TEST(test_oom_retention)
+{
+	static struct oom_plan op;
+	size_t i, n;
+
+	op.r = make_zoo();
+	for (i = 0; i < 3; i++)
+		op.want[i] = plan_of(op.r, oom_policies[i].keep_last,
+				     oom_policies[i].older_than_s, &n);
+	ck_assert_uint_gt(strlen(op.want[2]), 100);
+	ck_assert_int_gt(oom_each(oom_plan_step, &op), 10);
+	for (i = 0; i < 3; i++)
+		free(op.want[i]);
+	repo_close(op.r);
+}
+END_TEST
+
+struct oom_verify {
+	struct repo *r;
+	struct repo_snapshot *s[2];
+	char *want[2];
+};
+
+static bool oom_verify_step(void *arg, long n)
+{
+	struct oom_verify *ov = arg;
+	struct repo_verify_report *rep;
+	char *text;
+	bool fired = false;
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < 2; i++) {
+		rep = NULL;
+		text = NULL;
+		oom_arm(n);
+		rc = repo_snapshot_verify(ov->r, ov->s[i], i ? 50 : 100, 1,
+					  &rep);
+		if (rc == 0)
+			rc = repo_verify_text(rep, &text, &len);
+		else
+			ck_assert_ptr_null(rep);
+		oom_disarm();
+		fired |= oom_fired();
+		oom_check(rc, text, ov->want[i]);
+		free(text);
+		repo_verify_report_free(rep);
+	}
+	return fired;
+}
+
+/* A snapshot with one of each problem, and a sampled one. */
+START_TEST(test_oom_verify)
+{
+	static struct oom_verify ov;
+	struct snap_opts o = {.omit_hdr = true};
+	struct repo_verify_report *rep;
+	struct repo_label *l[2];
+	char dir[KEYLEN], key[KEYLEN];
+	struct snap_keys k;
+
+	ov.s[1] = make_multi(true, false, &ov.r, &l[1]);
+	make_snapshot(REPO, "snap1", &o, &k);
+	snprintf(dir, sizeof(dir), REPO "__ss_snap1/" TABLET_DIR);
+	put_named(dir, "extra.dat", "e", 1, NULL, key);
+	replace(k.dat, "flipped", 7);
+	l[0] = load_label(ov.r, "__ss_snap1");
+	ov.s[0] = load_snapshot(ov.r, l[0], 0);
+	rep = verify_of(ov.r, ov.s[0], 100, 1, &ov.want[0]);
+	ck_assert_uint_eq(rep->missing, 1);
+	ck_assert_uint_eq(rep->extra, 1);
+	ck_assert_uint_eq(rep->md5_mismatches, 1);
+	ck_assert_uint_eq(rep->nproblems, 3);
+	repo_verify_report_free(rep);
+	rep = verify_of(ov.r, ov.s[1], 50, 1, &ov.want[1]);
+	ck_assert_uint_gt(rep->md5_mismatches, 0);
+	repo_verify_report_free(rep);
+	ck_assert_int_gt(oom_each(oom_verify_step, &ov), 10);
+	free(ov.want[0]);
+	free(ov.want[1]);
+	repo_snapshot_free(ov.s[0]);
+	repo_label_free(l[0]);
+	snapshot_done(ov.s[1], l[1], ov.r);
+}
+END_TEST
+
+/*
+ * Deleting with allocation n failing, each run on a label of its own:
+ * -ENOMEM leaves either the snapshot whole, or its info gone and the rest
+ * for repo_label_purge(), as the contract says.
+ */
+static bool oom_delete_step(void *arg, long n)
+{
+	struct repo *r = arg;
+	struct snap_opts o = {0};
+	struct repo_label *l;
+	char label[32], dir[64], prefix[KEYLEN], err[ERRLEN];
+	struct snap_keys k;
+	size_t before;
+	int rc;
+
+	snprintf(label, sizeof(label), "d%ld", n);
+	snprintf(dir, sizeof(dir), "__ss_%s", label);
+	snprintf(prefix, sizeof(prefix), REPO "%s/", dir);
+	make_snapshot(REPO, label, &o, &k);
+	put_str(REPO "__ss_keep/x", "another label");
+	before = count_under(prefix);
+	l = load_label(r, dir);
+	oom_arm(n);
+	rc = repo_snapshot_delete(r, l, &l->ts[0], err, sizeof(err));
+	oom_disarm();
+	repo_label_free(l);
+	if (rc == 0) {
+		ck_assert_uint_eq(count_under(prefix), 0);
+	} else {
+		oom_check(rc, NULL, NULL);
+		if (exists(k.info)) {
+			ck_assert_uint_eq(count_under(prefix), before);
+		} else {
+			rc = repo_label_purge(r, dir, err, sizeof(err));
+			ck_assert_msg(rc == 0 || rc == -ENOENT, "%d %s", rc,
+				      err);
+			ck_assert_uint_eq(count_under(prefix), 0);
+		}
+	}
+	ck_assert(exists("__ss_keep/x"));
+	return oom_fired();
+}
+
+/* The same for purging a label's leftovers. */
+static bool oom_purge_step(void *arg, long n)
+{
+	struct repo *r = arg;
+	char dir[64], prefix[KEYLEN], key[KEYLEN * 2], err[ERRLEN];
+	int rc;
+
+	snprintf(dir, sizeof(dir), "__ss_p%ld", n);
+	snprintf(prefix, sizeof(prefix), REPO "%s/", dir);
+	snprintf(key, sizeof(key), "%s__meta.%032d", prefix, 0);
+	put_str(key, "m");
+	snprintf(key, sizeof(key), "%s" TABLET_DIR "a.dat.%032d", prefix, 0);
+	put_str(key, "a");
+	oom_arm(n);
+	rc = repo_label_purge(r, dir, err, sizeof(err));
+	oom_disarm();
+	if (rc < 0) {
+		oom_check(rc, NULL, NULL);
+		rc = repo_label_purge(r, dir, err, sizeof(err));
+		ck_assert_msg(rc == 0 || rc == -ENOENT, "%d %s", rc, err);
+	}
+	ck_assert_uint_eq(count_under(prefix), 0);
+	return oom_fired();
+}
+
+START_TEST(test_oom_delete)
+{
+	struct repo *r;
+
+	make_repo_info(REPO, "x");
+	r = open_mode(0);
+	ck_assert_int_gt(oom_each(oom_delete_step, r), 5);
+	ck_assert_int_gt(oom_each(oom_purge_step, r), 3);
+	repo_close(r);
+}
+END_TEST
+
 static Suite *repo_suite(void)
 {
 	Suite *s = suite_create("repo");
@@ -3076,6 +3671,19 @@ static Suite *repo_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_retention_ties);
 	tcase_add_test(tc, test_plan_text);
+	suite_add_tcase(s, tc);
+
+	/* Every allocation failing in turn (oom.h). */
+	tc = tcase_create("oom");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_oom_open);
+	tcase_add_test(tc, test_oom_labels);
+	tcase_add_test(tc, test_oom_snapshots);
+	tcase_add_test(tc, test_oom_tablet);
+	tcase_add_test(tc, test_oom_retention);
+	tcase_add_test(tc, test_oom_verify);
+	tcase_add_test(tc, test_oom_delete);
 	suite_add_tcase(s, tc);
 	return s;
 }
