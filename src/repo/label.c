@@ -156,7 +156,9 @@ static int add_ts(struct label_load *ll, const struct store_entry *e,
 		}
 	}
 	if (!t->name) {
+		/* Not counted in l->nts: repo_label_free() won't see it. */
 		free(t->info_key);
+		free(t->reason);
 		return -ENOMEM;
 	}
 	l->nts++;
