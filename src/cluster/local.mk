@@ -1,7 +1,11 @@
-# src/cluster: data directories, replicas and the LMDB catalog.
+# src/cluster: data directories, replicas, the LMDB catalog and its typed
+# records.
 libsnapfs_a_SOURCES += \
 	src/cluster/cluster.c src/cluster/cluster.h \
+	src/cluster/cluster_int.h \
 	src/cluster/catalog.c src/cluster/catalog.h \
+	src/cluster/record.c src/cluster/record.h \
+	src/cluster/record_tree.c \
 	$(NULL)
 
 UNIT_TESTS += tests/unit/test-catalog
