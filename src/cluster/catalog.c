@@ -62,6 +62,23 @@ static int cat_mdb_err(int rc)
 	}
 }
 
+/*
+ * The map size: CATALOG_MAPSIZE, or for tests SNAPFS_TEST_CATALOG_MAPSIZE
+ * bytes, so that a full catalog (MDB_MAP_FULL, -ENOSPC) can be made in a
+ * unit test and its errno followed up to the caller.
+ */
+static size_t map_size(void)
+{
+	const char *v = getenv("SNAPFS_TEST_CATALOG_MAPSIZE");
+	char *end;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return CATALOG_MAPSIZE;
+	n = strtoull(v, &end, 10);
+	return *end == '\0' && n > 0 ? (size_t)n : CATALOG_MAPSIZE;
+}
+
 int catalog_open(const char *dir, struct catalog **out)
 {
 	struct catalog *c;
@@ -85,7 +102,7 @@ int catalog_open(const char *dir, struct catalog **out)
 	rc = cat_mdb_err(mdb_env_create(&c->env));
 	if (rc < 0)
 		goto out;
-	rc = cat_mdb_err(mdb_env_set_mapsize(c->env, CATALOG_MAPSIZE));
+	rc = cat_mdb_err(mdb_env_set_mapsize(c->env, map_size()));
 	if (rc == 0)
 		rc = cat_mdb_err(mdb_env_set_maxreaders(c->env, 256));
 	/* MDB_NOTLS: FUSE worker threads open and close read txns freely. */

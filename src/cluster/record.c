@@ -430,21 +430,22 @@ static json_t *enc_set(json_t *o, const char *k, json_t *v)
 
 /* A JSON array of @n elements @size bytes apart, each made by @enc. */
 static json_t *enc_each(const void *v, size_t n, size_t size,
-			json_t *(*enc)(const void *, bool), bool plan)
+			json_t *(*enc)(const void *, enum record_json_form),
+			enum record_json_form form)
 {
 	json_t *arr = json_array();
 	size_t i;
 
 	for (i = 0; arr && i < n; i++)
 		if (json_array_append_new(
-			    arr, enc((const char *)v + i * size, plan)) < 0) {
+			    arr, enc((const char *)v + i * size, form)) < 0) {
 			json_decref(arr);
 			arr = NULL;
 		}
 	return arr;
 }
 
-static json_t *enc_file(const void *v, bool plan)
+static json_t *enc_file(const void *v, enum record_json_form form)
 {
 	const struct record_file *f = v;
 
@@ -453,7 +454,7 @@ static json_t *enc_file(const void *v, bool plan)
 			 f->extra);
 }
 
-static json_t *enc_replica(const void *v, bool plan)
+static json_t *enc_replica(const void *v, enum record_json_form form)
 {
 	const struct record_replica *r = v;
 	json_t *o =
@@ -463,18 +464,18 @@ static json_t *enc_replica(const void *v, bool plan)
 	if (r->has_files)
 		o = enc_set(o, "files",
 			    enc_each(r->files, r->nfiles, sizeof(*r->files),
-				     enc_file, plan));
+				     enc_file, form));
 	return enc_extra(o, r->extra);
 }
 
-static json_t *enc_tablet(const void *v, bool plan)
+static json_t *enc_tablet(const void *v, enum record_json_form form)
 {
 	const struct record_tablet *tab = v;
 	const struct record_tablet_src *s = tab->src;
 	json_t *o =
 		json_pack("{s:I, s:o}", "id", (json_int_t)tab->id, "replicas",
 			  enc_each(tab->replicas, tab->nreplicas,
-				   sizeof(*tab->replicas), enc_replica, plan));
+				   sizeof(*tab->replicas), enc_replica, form));
 
 	if (s)
 		o = enc_set(o, "src",
@@ -484,12 +485,12 @@ static json_t *enc_tablet(const void *v, bool plan)
 				      (json_int_t)s->part_id, "index", s->index,
 				      "index_id", (json_int_t)s->index_id,
 				      "tablet", (json_int_t)s->tablet));
-	if (plan && tab->old)
-		o = enc_set(o, "old", enc_replica(tab->old, plan));
+	if (form == RECORD_JSON_PLAN && tab->old)
+		o = enc_set(o, "old", enc_replica(tab->old, form));
 	return enc_extra(o, tab->extra);
 }
 
-static json_t *enc_index(const void *v, bool plan)
+static json_t *enc_index(const void *v, enum record_json_form form)
 {
 	const struct record_index *ix = v;
 
@@ -499,31 +500,34 @@ static json_t *enc_index(const void *v, bool plan)
 			  "name", ix->name, "schema_hash", (int)ix->schema_hash,
 			  "tablets",
 			  enc_each(ix->tablets, ix->ntablets,
-				   sizeof(*ix->tablets), enc_tablet, plan)),
+				   sizeof(*ix->tablets), enc_tablet, form)),
 		ix->extra);
 }
 
-static json_t *enc_partition(const void *v, bool plan)
+static json_t *enc_partition(const void *v, enum record_json_form form)
 {
 	const struct record_partition *p = v;
 	json_t *o = json_pack("{s:I, s:s, s:I, s:o}", "id", (json_int_t)p->id,
 			      "name", p->name, "version",
 			      (json_int_t)p->version, "indexes",
 			      enc_each(p->indexes, p->nindexes,
-				       sizeof(*p->indexes), enc_index, plan));
+				       sizeof(*p->indexes), enc_index, form));
 
-	if (plan && p->restored)
+	if (form == RECORD_JSON_PLAN && p->restored)
 		o = enc_set(o, "restored", json_true());
 	return enc_extra(o, p->extra);
 }
 
-static json_t *enc_table(const struct record_table *tbl, bool plan)
+static json_t *enc_table(const struct record_table *tbl,
+			 enum record_json_form form)
 {
-	json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)tbl->id,
-			      "name", tbl->name, "db", tbl->db, "state",
-			      state_names[tbl->state]);
+	json_t *o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)tbl->id,
+			      "name", tbl->name, "db", tbl->db);
 
-	if (tbl->job_id)
+	/* A backup's __meta describes the table, not its local state. */
+	if (form != RECORD_JSON_META)
+		o = enc_set(o, "state", json_string(state_names[tbl->state]));
+	if (form != RECORD_JSON_META && tbl->job_id)
 		o = enc_set(o, "job_id", json_integer(tbl->job_id));
 	if (tbl->source_table)
 		o = enc_set(o, "source_table", json_string(tbl->source_table));
@@ -531,7 +535,7 @@ static json_t *enc_table(const struct record_table *tbl, bool plan)
 		o = enc_set(o, "restored_by", json_integer(tbl->restored_by));
 	o = enc_set(o, "partitions",
 		    enc_each(tbl->parts, tbl->nparts, sizeof(*tbl->parts),
-			     enc_partition, plan));
+			     enc_partition, form));
 	return enc_extra(o, tbl->extra);
 }
 
@@ -543,9 +547,10 @@ static bool table_ok(const struct record_table *tbl)
 		       sizeof(state_names) / sizeof(*state_names);
 }
 
-int record_table_to_json(const struct record_table *tbl, json_t **out)
+int record_table_to_json(const struct record_table *tbl,
+			 enum record_json_form form, json_t **out)
 {
-	json_t *j = table_ok(tbl) ? enc_table(tbl, true) : NULL;
+	json_t *j = table_ok(tbl) ? enc_table(tbl, form) : NULL;
 
 	if (!j)
 		return table_ok(tbl) ? -ENOMEM : -EINVAL;
@@ -572,7 +577,7 @@ int record_replica_copy(struct record_replica *dst,
 			const struct record_replica *src)
 {
 	struct record_replica r = {0};
-	json_t *j = enc_replica(src, true);
+	json_t *j = enc_replica(src, RECORD_JSON_PLAN);
 	int rc = j ? dec_replica(j, "a replica copy", &r) : -ENOMEM;
 
 	json_decref(j);
@@ -588,7 +593,7 @@ int record_partition_copy(struct record_partition *dst,
 			  const struct record_partition *src)
 {
 	struct record_partition p = {0};
-	json_t *j = enc_partition(src, true);
+	json_t *j = enc_partition(src, RECORD_JSON_PLAN);
 	int rc = j ? dec_partition(j, "a partition copy", &p) : -ENOMEM;
 
 	json_decref(j);
@@ -636,7 +641,7 @@ int record_db_put(struct catalog_txn *t, const struct record_db *db)
 {
 	char key[KEYBUF];
 	json_t *j;
-	int rc = db_key(db->name, key);
+	int rc = db->name ? db_key(db->name, key) : -EINVAL;
 
 	if (rc < 0)
 		return rc;
@@ -717,7 +722,7 @@ int record_table_put(struct catalog_txn *t, const struct record_table *tbl)
 
 	if (rc < 0)
 		return rc;
-	j = enc_table(tbl, false);
+	j = enc_table(tbl, RECORD_JSON_STORED);
 	rc = j ? catalog_put(t, key, j) : -ENOMEM;
 	json_decref(j);
 	return rc;

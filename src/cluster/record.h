@@ -146,7 +146,7 @@ int record_db_get(struct catalog_txn *t, const char *name,
 		  struct record_db *out);
 
 /** Store @db under "db/<db->name>". @pre write transaction.
- * @return 0; -ENOSPC; -ENOMEM; -ENAMETOOLONG; -errno. */
+ * @return 0; -EINVAL no name; -ENOSPC; -ENOMEM; -ENAMETOOLONG; -errno. */
 int record_db_put(struct catalog_txn *t, const struct record_db *db);
 
 /**
@@ -192,7 +192,8 @@ int record_table_read(struct catalog *c, const char *db, const char *name,
 /**
  * Store @tbl under "table/<tbl->db>/<tbl->name>", creating or replacing.
  * The plan marks (restored, old) are not stored. @pre write transaction.
- * @return 0; -ENOSPC; -ENOMEM; -ENAMETOOLONG; -errno.
+ * @return 0; -EINVAL no db or name, or a bad state; -ENOSPC; -ENOMEM;
+ *         -ENAMETOOLONG; -errno.
  */
 int record_table_put(struct catalog_txn *t, const struct record_table *tbl);
 
@@ -230,13 +231,25 @@ int record_table_list(struct catalog_txn *t, const char *db,
 /** Release @n tables and free the array (NULL: no-op). */
 void record_tables_free(struct record_table *v, size_t n);
 
+/** The forms a table takes as JSON. */
+enum record_json_form {
+	/** As stored under "table/": no plan marks. */
+	RECORD_JSON_STORED,
+	/** With the plan marks: what a job's plan embeds (and
+	 * record_table_from_json() reads back). */
+	RECORD_JSON_PLAN,
+	/** As a BACKUP's __meta describes a table: the stored form without
+	 * the local "state" and "job_id" (write-only: not read back). */
+	RECORD_JSON_META,
+};
+
 /**
- * The table as JSON, in the layout above, plan marks included: what a
- * job's plan embeds.
+ * The table as JSON, in the layout above and the form @form.
  * @param[out] out a new reference (json_decref()); only on success.
- * @return 0; -ENOMEM.
+ * @return 0; -EINVAL no db or name, or a bad state; -ENOMEM.
  */
-int record_table_to_json(const struct record_table *tbl, json_t **out);
+int record_table_to_json(const struct record_table *tbl,
+			 enum record_json_form form, json_t **out);
 
 /**
  * Parse a table in the layout above (a stored record or a plan's copy).

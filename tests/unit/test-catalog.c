@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster/catalog.h"
+#include <lmdb.h>
+
+#include "cluster/cluster.h"
 #include "unit.h"
 
 static char dir[64];
@@ -203,6 +205,55 @@ START_TEST(test_ids_reserved_and_corrupt)
 }
 END_TEST
 
+/* A value that is not JSON (written behind the catalog's back) is -EIO
+ * for every reader, typed or not, and never a crash. */
+START_TEST(test_not_json)
+{
+	struct catalog *c;
+	struct catalog_txn *t;
+	struct record_table tbl;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {9, "table/d/t"}, v = {5, "{oops"};
+	json_t *j;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, NULL, 0, &dbi), 0);
+	ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	ck_assert_int_eq(catalog_open(dir, &c), 0);
+	ck_assert_int_eq(catalog_begin(c, false, &t), 0);
+	ck_assert_int_eq(catalog_get(t, "table/d/t", &j), -EIO);
+	ck_assert_int_eq(record_table_get(t, "d", "t", &tbl), -EIO);
+	ck_assert_int_eq(catalog_scan(t, "table/", NULL, NULL), -EIO);
+	catalog_abort(t);
+	ck_assert_int_eq(record_table_read(c, "d", "t", &tbl), -EIO);
+	catalog_close(c);
+}
+END_TEST
+
+START_TEST(test_find_named_id)
+{
+	json_t *arr = json_loads("[{\"id\":1,\"name\":\"P1\"},{\"id\":2},"
+				 "{\"id\":3,\"name\":\"p3\"}]",
+				 0, NULL);
+
+	ck_assert_ptr_eq(catalog_find_named(arr, "p1", true),
+			 json_array_get(arr, 0));
+	ck_assert_ptr_null(catalog_find_named(arr, "p1", false));
+	ck_assert_ptr_eq(catalog_find_named(arr, "p3", false),
+			 json_array_get(arr, 2));
+	ck_assert_ptr_eq(catalog_find_id(arr, 2), json_array_get(arr, 1));
+	ck_assert_ptr_null(catalog_find_id(arr, 4));
+	json_decref(arr);
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
 	struct catalog *c;
@@ -222,6 +273,8 @@ static Suite *catalog_suite(void)
 	tcase_add_test(tc, test_abort_is_atomic_and_commit_durable);
 	tcase_add_test(tc, test_scan_keys);
 	tcase_add_test(tc, test_ids_reserved_and_corrupt);
+	tcase_add_test(tc, test_not_json);
+	tcase_add_test(tc, test_find_named_id);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -571,6 +571,38 @@ START_TEST(test_link_or_copy)
 }
 END_TEST
 
+/* A full catalog: -ENOSPC (MDB_MAP_FULL) reaches the caller as it is. */
+START_TEST(test_catalog_full)
+{
+	char rdir[PATH_MAX], name[200], path[PATH_MAX + 256];
+	int i, rc = 0;
+
+	cluster_close(cl);
+	nftw(dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	setenv("SNAPFS_TEST_CATALOG_MAPSIZE", "131072", 1);
+	open_cluster(3);
+	make_table();
+	for (i = 0; i < 10000 && rc == 0; i++) {
+		snprintf(name, sizeof(name), "%0150d", i);
+		rc = cluster_tablet_dir(cl, "d", "t", "p1", "i", 7, name, rdir,
+					sizeof(rdir));
+		ck_assert_int_eq(rc, 0);
+		snprintf(path, sizeof(path), "%s/%s", rdir, name);
+		write_file(path, "abc");
+		rc = cluster_add_file(cl, "d", "t", "p1", "i", 7, name, MD5_ABC,
+				      3);
+	}
+	ck_assert_int_eq(rc, -ENOSPC);
+	ck_assert_int_gt(i, 1);
+	/* Another change is -ENOSPC too (or fits in a page the failed one
+	 * left), never -EIO or -EINVAL. */
+	rc = cluster_create_partition(cl, "d", "t", "p3");
+	ck_assert(rc == -ENOSPC || rc == 0);
+	unsetenv("SNAPFS_TEST_CATALOG_MAPSIZE");
+}
+END_TEST
+
 static Suite *cluster_suite(void)
 {
 	Suite *s = suite_create("cluster");
@@ -593,6 +625,7 @@ static Suite *cluster_suite(void)
 	tcase_add_test(tc, test_snapshot_dirs);
 	tcase_add_test(tc, test_gc);
 	tcase_add_test(tc, test_link_or_copy);
+	tcase_add_test(tc, test_catalog_full);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -202,7 +202,8 @@ START_TEST(test_round_trip_keeps_everything)
 	s = stored("table/d/t");
 	ck_assert_str_eq(s, restored_json);
 	free(s);
-	ck_assert_int_eq(record_table_to_json(&back, &out), 0);
+	ck_assert_int_eq(record_table_to_json(&back, RECORD_JSON_STORED, &out),
+			 0);
 	ck_assert(json_equal(out, j));
 	json_decref(out);
 	record_table_release(&back);
@@ -224,7 +225,8 @@ START_TEST(test_any_member_order)
 
 	ck_assert_int_eq(record_table_from_json(j, "test", &tbl), 0);
 	ck_assert_int_eq(tbl.parts[0].id, 5);
-	ck_assert_int_eq(record_table_to_json(&tbl, &out), 0);
+	ck_assert_int_eq(record_table_to_json(&tbl, RECORD_JSON_STORED, &out),
+			 0);
 	ck_assert(json_equal(out, j));
 	json_decref(out);
 	record_table_release(&tbl);
@@ -252,7 +254,7 @@ START_TEST(test_plan_marks)
 	ck_assert_ptr_nonnull(record_replica_add_file(&old, "f", "m", 1));
 	ck_assert_int_eq(record_tablet_set_old(tab, &old), 0);
 	record_replica_release(&old);
-	ck_assert_int_eq(record_table_to_json(&tbl, &j), 0);
+	ck_assert_int_eq(record_table_to_json(&tbl, RECORD_JSON_PLAN, &j), 0);
 	s = dump(j);
 	ck_assert_str_eq(
 		s, "{\"id\":1,\"name\":\"t\",\"db\":\"d\",\"state\":\"NORMAL\","
@@ -282,6 +284,40 @@ START_TEST(test_plan_marks)
 	free(s);
 	record_table_release(&got);
 	record_table_release(&tbl);
+}
+END_TEST
+
+/* What a backup's __meta holds: the table without its local state. */
+START_TEST(test_meta_form)
+{
+	struct record_table tbl;
+	json_t *j;
+	char *s;
+
+	ck_assert_int_eq(record_table_init(&tbl, 1, "d", "t"), 0);
+	tbl.state = RECORD_TABLE_RESTORE;
+	tbl.job_id = 9;
+	tbl.restored_by = 8;
+	ck_assert_ptr_nonnull(record_table_add_partition(&tbl, 2, "p", 1));
+	tbl.parts[0].restored = true;
+	ck_assert_int_eq(record_table_to_json(&tbl, RECORD_JSON_META, &j), 0);
+	s = dump(j);
+	ck_assert_str_eq(s, "{\"id\":1,\"name\":\"t\",\"db\":\"d\","
+			    "\"restored_by\":8,\"partitions\":[{\"id\":2,"
+			    "\"name\":\"p\",\"version\":1,\"indexes\":[]}]}");
+	free(s);
+	json_decref(j);
+	ck_assert_int_eq(record_table_to_json(&tbl, RECORD_JSON_STORED, &j), 0);
+	s = dump(j);
+	ck_assert_str_eq(s, "{\"id\":1,\"name\":\"t\",\"db\":\"d\","
+			    "\"state\":\"RESTORE\",\"job_id\":9,"
+			    "\"restored_by\":8,\"partitions\":[{\"id\":2,"
+			    "\"name\":\"p\",\"version\":1,\"indexes\":[]}]}");
+	free(s);
+	json_decref(j);
+	record_table_release(&tbl);
+	ck_assert_int_eq(record_table_to_json(&tbl, RECORD_JSON_PLAN, &j),
+			 -EINVAL);
 }
 END_TEST
 
@@ -689,6 +725,7 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, test_round_trip_keeps_everything);
 	tcase_add_test(tc, test_any_member_order);
 	tcase_add_test(tc, test_plan_marks);
+	tcase_add_test(tc, test_meta_form);
 	tcase_add_test(tc, test_malformed_tables);
 	tcase_add_test(tc, test_malformed_db);
 	tcase_add_test(tc, test_names_list_scan_del);
