@@ -11,6 +11,8 @@
  *     partition          {"id", "name", "version", "indexes"}
  *     index              {"id", "name", "schema_hash", "tablets"}
  *     tablet             {"id", "replicas", ["src"]}
+ *       src              {"table", "table_id", "part_id", "index",
+ *                         "index_id", "tablet"}  (where a restore took it)
  *     replica            {"id", "backend", "gen", ["files"]}
  *     file               {"name", "md5", "size"}
  *   "job/<20-digit id>"  a job, the jobs layer's own JSON (see below)
@@ -24,10 +26,13 @@
  * arrays, the "extra" JSON), and nothing points into LMDB, so a record
  * stays valid after its transaction ends. A record filled by a _get,
  * _init or _from_json function is released with record_db_release() or
- * record_table_release(); the elements of a table are released with it.
- * A pointer to an element (partition, index, ...) stays valid until the
- * array it is in changes (record_*_add_*, record_table_pick_partitions,
- * record_table_remove_partition) or the table is released.
+ * record_table_release(); the elements of a table are released with it
+ * (a partition built on its own, outside a table, with
+ * record_partition_release()). A pointer to an element (partition,
+ * index, ...) stays valid until the array it is in changes
+ * (record_*_add_*, record_table_pick_partitions,
+ * record_table_remove_partition, record_table_set_partition) or the
+ * table is released. Strings passed in are copied.
  *
  * Members not listed above are kept in @extra and written back after the
  * known ones, so a read-modify-write by this version loses nothing a
