@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cluster.c - data directories and replica generations of the local
- * cluster.
+ * cluster, their garbage collection, and the tables made by hand under
+ * MNT/cluster/. Catalog records are read and written only through
+ * record.h: no key or JSON member is spelled here.
  */
 #include "config.h"
 
