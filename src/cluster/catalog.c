@@ -20,7 +20,6 @@
 #include "base/banned.h"
 
 #define CATALOG_MAPSIZE ((size_t)4 << 30) /* address space, not disk */
-#define CATALOG_MAXKEY	511
 #define KEY_NEXT_ID	"meta/next_id"
 #define FIRST_ID	10000
 
@@ -63,6 +62,23 @@ static int cat_mdb_err(int rc)
 	}
 }
 
+/*
+ * The map size: CATALOG_MAPSIZE, or for tests SNAPFS_TEST_CATALOG_MAPSIZE
+ * bytes, so that a full catalog (MDB_MAP_FULL, -ENOSPC) can be made in a
+ * unit test and its errno followed up to the caller.
+ */
+static size_t map_size(void)
+{
+	const char *v = getenv("SNAPFS_TEST_CATALOG_MAPSIZE");
+	char *end;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return CATALOG_MAPSIZE;
+	n = strtoull(v, &end, 10);
+	return *end == '\0' && n > 0 ? (size_t)n : CATALOG_MAPSIZE;
+}
+
 int catalog_open(const char *dir, struct catalog **out)
 {
 	struct catalog *c;
@@ -86,7 +102,7 @@ int catalog_open(const char *dir, struct catalog **out)
 	rc = cat_mdb_err(mdb_env_create(&c->env));
 	if (rc < 0)
 		goto out;
-	rc = cat_mdb_err(mdb_env_set_mapsize(c->env, CATALOG_MAPSIZE));
+	rc = cat_mdb_err(mdb_env_set_mapsize(c->env, map_size()));
 	if (rc == 0)
 		rc = cat_mdb_err(mdb_env_set_maxreaders(c->env, 256));
 	/* MDB_NOTLS: FUSE worker threads open and close read txns freely. */
@@ -166,8 +182,10 @@ static int key_val(const char *key, MDB_val *k)
 {
 	size_t n = strlen(key);
 
-	if (n == 0 || n > CATALOG_MAXKEY)
+	if (n == 0)
 		return -EINVAL;
+	if (n > CATALOG_MAXKEY)
+		return -ENAMETOOLONG;
 	k->mv_data = (void *)key;
 	k->mv_size = n;
 	return 0;
@@ -235,23 +253,27 @@ int catalog_del(struct catalog_txn *t, const char *key)
 	return cat_mdb_err(mdb_del(t->txn, t->c->dbi, &k, NULL));
 }
 
-int catalog_scan(struct catalog_txn *t, const char *prefix,
-		 int (*cb)(const char *key, json_t *val, void *arg), void *arg)
+/*
+ * Walk the keys starting with @prefix; with @kcb only the keys, else
+ * each value decoded for @cb. One loop for both, so the prefix and end
+ * rules cannot drift apart.
+ */
+static int scan(struct catalog_txn *t, const char *prefix,
+		int (*cb)(const char *key, json_t *val, void *arg),
+		int (*kcb)(const char *key, void *arg), void *arg)
 {
 	size_t plen = strlen(prefix);
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	char key[CATALOG_MAXKEY + 1];
 	json_t *j;
-	int rc, op = MDB_SET_RANGE;
+	int rc, op = plen ? MDB_SET_RANGE : MDB_FIRST;
 
 	rc = cat_mdb_err(mdb_cursor_open(t->txn, t->c->dbi, &cur));
 	if (rc < 0)
 		return rc;
 	k.mv_data = (void *)prefix;
 	k.mv_size = plen;
-	if (plen == 0)
-		op = MDB_FIRST;
 	for (;;) {
 		rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op);
 		op = MDB_NEXT;
@@ -266,11 +288,15 @@ int catalog_scan(struct catalog_txn *t, const char *prefix,
 			break;
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = '\0';
-		rc = decode(&v, &k, &j);
-		if (rc < 0)
-			break;
-		rc = cb(key, j, arg);
-		json_decref(j);
+		if (kcb) {
+			rc = kcb(key, arg);
+		} else {
+			rc = decode(&v, &k, &j);
+			if (rc < 0)
+				break;
+			rc = cb(key, j, arg);
+			json_decref(j);
+		}
 		if (rc != 0)
 			break;
 	}
@@ -278,27 +304,71 @@ int catalog_scan(struct catalog_txn *t, const char *prefix,
 	return rc;
 }
 
-int catalog_alloc_ids(struct catalog_txn *t, uint64_t n, int64_t *first)
+int catalog_scan(struct catalog_txn *t, const char *prefix,
+		 int (*cb)(const char *key, json_t *val, void *arg), void *arg)
 {
-	json_t *j = NULL, *nj;
-	int64_t next = FIRST_ID;
-	int rc;
+	return scan(t, prefix, cb, NULL, arg);
+}
 
-	rc = catalog_get(t, KEY_NEXT_ID, &j);
-	if (rc == 0 && json_is_integer(j))
-		next = json_integer_value(j);
-	else if (rc < 0 && rc != -ENOENT)
-		return rc;
-	json_decref(j);
-	nj = json_integer(next + (int64_t)n);
-	if (!nj)
-		return -ENOMEM;
-	rc = catalog_put(t, KEY_NEXT_ID, nj);
-	json_decref(nj);
+int catalog_scan_keys(struct catalog_txn *t, const char *prefix,
+		      int (*cb)(const char *key, void *arg), void *arg)
+{
+	return scan(t, prefix, NULL, cb, arg);
+}
+
+/* The next id to hand out: FIRST_ID in a new catalog. */
+static int next_id(struct catalog_txn *t, int64_t *next)
+{
+	json_t *j = NULL;
+	int rc = catalog_get(t, KEY_NEXT_ID, &j);
+
+	if (rc == -ENOENT) {
+		*next = FIRST_ID;
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
-	*first = next;
-	return 0;
+	/* Starting again at FIRST_ID would hand out ids in use. */
+	if (!json_is_integer(j) || json_integer_value(j) < FIRST_ID) {
+		snap_log(LOG_ERR, "catalog: record %s is not an id",
+			 KEY_NEXT_ID);
+		rc = -EIO;
+	} else {
+		*next = json_integer_value(j);
+	}
+	json_decref(j);
+	return rc;
+}
+
+static int set_next_id(struct catalog_txn *t, int64_t next)
+{
+	json_t *nj = json_integer(next);
+	int rc = nj ? catalog_put(t, KEY_NEXT_ID, nj) : -ENOMEM;
+
+	json_decref(nj);
+	return rc;
+}
+
+int catalog_alloc_ids(struct catalog_txn *t, uint64_t n, int64_t *first)
+{
+	int64_t next;
+	int rc = next_id(t, &next);
+
+	if (rc == 0)
+		rc = set_next_id(t, next + (int64_t)n);
+	if (rc == 0)
+		*first = next;
+	return rc;
+}
+
+int catalog_reserve_id(struct catalog_txn *t, int64_t id)
+{
+	int64_t next;
+	int rc = next_id(t, &next);
+
+	if (rc == 0 && next <= id)
+		rc = set_next_id(t, id + 1);
+	return rc;
 }
 
 json_t *catalog_find_named(json_t *arr, const char *name, bool nocase)

@@ -6,11 +6,9 @@
  *
  * Records are JSON documents (jansson json_t) under string keys; the
  * catalog copies values out of LMDB before a transaction ends, so nothing
- * returned refers to LMDB memory. Key spaces used by the rest of snapfs:
- *
- *   "db/<name>"               {"id": N, "name": ...}
- *   "table/<db>/<table>"      the table with partitions/indexes/tablets
- *   "job/<20-digit id>"       one job, every field of its status
+ * returned refers to LMDB memory. The keys and the layout of the records
+ * are record.c's (see record.h): use the typed records there; the raw
+ * key/JSON calls below are what record.c is built on.
  *
  * A write transaction is the unit of atomicity: a restore's commit (new
  * table layouts + the job's FINISHED state) is one catalog_commit().
@@ -24,6 +22,9 @@
 #include <stdint.h>
 
 #include <jansson.h>
+
+/** The longest key, in bytes. */
+#define CATALOG_MAXKEY 511
 
 struct catalog;
 struct catalog_txn;
@@ -61,10 +62,12 @@ void catalog_abort(struct catalog_txn *t);
 int catalog_get(struct catalog_txn *t, const char *key, json_t **out);
 
 /** Store (create or replace) a record. @pre write transaction.
- * @return 0; -ENOSPC; -EINVAL for an empty key or one over 511 bytes. */
+ * @return 0; -ENOSPC; -EINVAL for an empty key; -ENAMETOOLONG for one
+ * over CATALOG_MAXKEY bytes; -EBADF in a read transaction. */
 int catalog_put(struct catalog_txn *t, const char *key, const json_t *val);
 
-/** Delete a record. @pre write transaction. @return 0; -ENOENT. */
+/** Delete a record. @pre write transaction.
+ * @return 0; -ENOENT; -EINVAL/-ENAMETOOLONG a bad key; -EBADF. */
 int catalog_del(struct catalog_txn *t, const char *key);
 
 /**
@@ -77,12 +80,27 @@ int catalog_scan(struct catalog_txn *t, const char *prefix,
 		 int (*cb)(const char *key, json_t *val, void *arg), void *arg);
 
 /**
+ * catalog_scan() without reading the values: only the keys (for
+ * listings that need the names alone).
+ * @return 0; the callback's value; -errno.
+ */
+int catalog_scan_keys(struct catalog_txn *t, const char *prefix,
+		      int (*cb)(const char *key, void *arg), void *arg);
+
+/**
  * Allocate @n consecutive ids (starting at 10000 in a new catalog, never
  * reused). @pre write transaction; the ids are only taken if it commits.
  * @param[out] first the first id.
- * @return 0; -errno.
+ * @return 0; -EIO the id counter is corrupt; -ENOSPC; -errno.
  */
 int catalog_alloc_ids(struct catalog_txn *t, uint64_t n, int64_t *first);
+
+/**
+ * Make sure ids allocated from now on are above @id (an id picked by
+ * hand, such as a tablet directory's name). @pre write transaction.
+ * @return 0; -EIO the id counter is corrupt; -ENOSPC; -errno.
+ */
+int catalog_reserve_id(struct catalog_txn *t, int64_t id);
 
 /**
  * The element of a record array (partitions, indexes, tablets, files)

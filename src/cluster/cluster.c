@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cluster.c - data directories and replica generations of the local
- * cluster.
+ * cluster, their garbage collection, and the tables made by hand under
+ * MNT/cluster/. Catalog records are read and written only through
+ * record.h: no key or JSON member is spelled here.
  */
 #include "config.h"
 
@@ -20,6 +22,7 @@
 
 #include "catalog.h"
 #include "cluster.h"
+#include "cluster_int.h"
 #include "base/base.h"
 
 #include "base/banned.h"
@@ -157,6 +160,13 @@ int cluster_replica_dir(const struct cluster *c, unsigned be, int64_t tablet_id,
 	return 0;
 }
 
+int cluster_replica_path(const struct cluster *c, int64_t tablet_id,
+			 const struct record_replica *r, char *buf, size_t len)
+{
+	return cluster_replica_dir(c, r->backend, tablet_id, r->id, r->gen, buf,
+				   len);
+}
+
 int cluster_make_replica(struct cluster *c, unsigned be, int64_t tablet_id,
 			 int64_t replica_id, int64_t gen)
 {
@@ -173,6 +183,14 @@ int cluster_make_replica(struct cluster *c, unsigned be, int64_t tablet_id,
 	if (rc < 0)
 		snap_log(LOG_ERR, "mkdir %s: %s", dir, strerror(-rc));
 	return rc;
+}
+
+/* @dir/@name into @buf (PATH_MAX bytes). */
+static int path_join(char *buf, const char *dir, const char *name)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s", dir, name);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
 static int rm_cb(const char *path, const struct stat *sb, int type,
@@ -289,129 +307,70 @@ static void strset_release(struct strset *s)
 	free(s->v);
 }
 
-/* Add "be/tablet/replica.gen" for every replica object in @replicas. */
-static int add_replicas(struct strset *s, int64_t tablet, json_t *replicas)
+/* Keep "be/tablet/replica.gen", the path of a replica below tablets/. */
+static int keep_cb(const struct record_replica *r, int64_t tablet, void *arg)
 {
 	char key[128];
-	json_t *r;
-	size_t i;
-	int rc;
 
-	json_array_foreach (replicas, i, r) {
-		snprintf(key, sizeof(key),
-			 "%" JSON_INTEGER_FORMAT "/%" PRId64
-			 "/%" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT,
-			 json_integer_value(json_object_get(r, "backend")),
-			 tablet, json_integer_value(json_object_get(r, "id")),
-			 json_integer_value(json_object_get(r, "gen")));
-		rc = strset_add(s, key);
-		if (rc < 0)
-			return rc;
+	snprintf(key, sizeof(key), "%u/%" PRId64 "/%" PRId64 ".%" PRId64,
+		 r->backend, tablet, r->id, r->gen);
+	return strset_add(arg, key);
+}
+
+/* Remove the replica directories of backend @be that @keep lacks. */
+static void gc_backend(const struct cluster *c, unsigned be,
+		       const struct strset *keep)
+{
+	char path[PATH_MAX], key[PATH_MAX];
+	struct dirent *td, *rd;
+	DIR *tablets, *reps;
+
+	snprintf(path, sizeof(path), "%s/tablets", c->backends[be]);
+	tablets = opendir(path);
+	if (!tablets)
+		return;
+	while ((td = readdir(tablets)) != NULL) {
+		if (td->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/tablets/%s", c->backends[be],
+			 td->d_name);
+		reps = opendir(path);
+		if (!reps)
+			continue;
+		while ((rd = readdir(reps)) != NULL) {
+			if (rd->d_name[0] == '.')
+				continue;
+			snprintf(key, sizeof(key), "%u/%s/%s", be, td->d_name,
+				 rd->d_name);
+			if (strset_has(keep, key))
+				continue;
+			snprintf(key, sizeof(key), "%s/%s", path, rd->d_name);
+			snap_log(LOG_INFO, "gc: removing %s", key);
+			rm_tree(key);
+		}
+		closedir(reps);
+		rmdir(path); /* fails unless now empty */
 	}
-	return 0;
-}
-
-/* Tablets anywhere inside @j: objects with "id" and "replicas". */
-static int add_tablets(struct strset *s, json_t *j)
-{
-	json_t *v;
-	const char *k;
-	size_t i;
-	int rc = 0;
-
-	if (json_is_object(j)) {
-		json_t *reps = json_object_get(j, "replicas");
-
-		if (json_is_array(reps)) {
-			rc = add_replicas(
-				s, json_integer_value(json_object_get(j, "id")),
-				reps);
-			if (rc < 0)
-				return rc;
-		}
-		json_object_foreach (j, k, v) {
-			rc = add_tablets(s, v);
-			if (rc < 0)
-				return rc;
-		}
-	} else if (json_is_array(j)) {
-		json_array_foreach (j, i, v) {
-			rc = add_tablets(s, v);
-			if (rc < 0)
-				return rc;
-		}
-	}
-	return rc;
-}
-
-static int gc_table_cb(const char *key, json_t *val, void *arg)
-{
-	return add_tablets(arg, val);
-}
-
-static int gc_job_cb(const char *key, json_t *val, void *arg)
-{
-	/* A finished or cancelled job's new replicas are either in a table
-	 * record now or garbage. */
-	if (json_is_true(json_object_get(val, "done")))
-		return 0;
-	return add_tablets(arg, json_object_get(val, "plan"));
+	closedir(tablets);
 }
 
 int cluster_gc(struct cluster *c)
 {
 	struct strset keep = {0};
 	struct catalog_txn *t = NULL;
-	char path[PATH_MAX], key[PATH_MAX];
-	struct dirent *td, *rd;
-	DIR *tablets, *reps;
 	unsigned be;
 	int rc;
+
 	pthread_mutex_lock(&c->gc_lock);
 	rc = catalog_begin(c->cat, false, &t);
-	if (rc < 0) {
-		pthread_mutex_unlock(&c->gc_lock);
-		return rc;
+	if (rc == 0) {
+		rc = record_replica_refs(t, keep_cb, &keep);
+		catalog_abort(t);
 	}
-	rc = catalog_scan(t, "table/", gc_table_cb, &keep);
-	if (rc == 0)
-		rc = catalog_scan(t, "job/", gc_job_cb, &keep);
-	catalog_abort(t);
-	if (rc < 0)
-		goto out;
-	if (keep.n > 1)
+	if (rc == 0 && keep.n > 1)
 		qsort(keep.v, keep.n, sizeof(*keep.v), str_cmp);
-	for (be = 0; be < c->nbackends; be++) {
-		snprintf(path, sizeof(path), "%s/tablets", c->backends[be]);
-		tablets = opendir(path);
-		if (!tablets)
-			continue;
-		while ((td = readdir(tablets)) != NULL) {
-			if (td->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/tablets/%s",
-				 c->backends[be], td->d_name);
-			reps = opendir(path);
-			if (!reps)
-				continue;
-			while ((rd = readdir(reps)) != NULL) {
-				if (rd->d_name[0] == '.')
-					continue;
-				snprintf(key, sizeof(key), "%u/%s/%s", be,
-					 td->d_name, rd->d_name);
-				if (strset_has(&keep, key))
-					continue;
-				snprintf(key, sizeof(key), "%s/%s", path,
-					 rd->d_name);
-				snap_log(LOG_INFO, "gc: removing %s", key);
-				rm_tree(key);
-			}
-			closedir(reps);
-			rmdir(path); /* fails unless now empty */
-		}
-		closedir(tablets);
-	}
-out:
+	for (be = 0; rc == 0 && be < c->nbackends; be++)
+		gc_backend(c, be, &keep);
 	pthread_mutex_unlock(&c->gc_lock);
 	strset_release(&keep);
 	return rc;
@@ -419,40 +378,45 @@ out:
 
 /* ---- tables made by hand ------------------------------------------------- */
 
-/* Open a write transaction and load a table record, refusing busy ones. */
-static int edit_begin(struct cluster *c, const char *db, const char *table,
-		      struct catalog_txn **tp, json_t **tblp, char *key,
-		      size_t klen)
+/* Open a transaction and load a table record, refusing busy ones (a
+ * restore's shell, or a table a job holds). */
+static int edit_begin(struct cluster *c, bool write, const char *db,
+		      const char *table, struct catalog_txn **tp,
+		      struct record_table *tbl)
 {
-	const char *state;
-	int rc;
+	int rc = catalog_begin(c->cat, write, tp);
 
-	snprintf(key, klen, "table/%s/%s", db, table);
-	rc = catalog_begin(c->cat, true, tp);
 	if (rc < 0)
 		return rc;
-	rc = catalog_get(*tp, key, tblp);
-	if (rc < 0)
-		goto fail;
-	state = json_string_value(json_object_get(*tblp, "state"));
-	if (!state || strcmp(state, "NORMAL") != 0 ||
-	    json_integer_value(json_object_get(*tblp, "job_id")) != 0) {
-		json_decref(*tblp);
+	rc = record_table_get(*tp, db, table, tbl);
+	if (rc == 0 &&
+	    (tbl->state != RECORD_TABLE_NORMAL || tbl->job_id != 0)) {
+		record_table_release(tbl);
 		rc = -EBUSY;
-		goto fail;
 	}
-	return 0;
-fail:
-	catalog_abort(*tp);
-	*tp = NULL;
+	if (rc < 0) {
+		catalog_abort(*tp);
+		*tp = NULL;
+	}
 	return rc;
 }
 
-static int edit_commit(struct catalog_txn *t, const char *key, json_t *tbl)
+/* Store @tbl if @rc is 0 and end the transaction; releases @tbl. */
+static int edit_end(struct catalog_txn *t, struct record_table *tbl, int rc)
 {
-	int rc = catalog_put(t, key, tbl);
+	if (rc == 0)
+		rc = record_table_put(t, tbl);
+	record_table_release(tbl);
+	if (rc < 0) {
+		catalog_abort(t);
+		return rc;
+	}
+	return catalog_commit(t);
+}
 
-	json_decref(tbl);
+/* Commit @t if @rc is 0, else abort it; returns the outcome. */
+static int txn_end(struct catalog_txn *t, int rc)
+{
 	if (rc < 0) {
 		catalog_abort(t);
 		return rc;
@@ -463,42 +427,34 @@ static int edit_commit(struct catalog_txn *t, const char *key, json_t *tbl)
 int cluster_create_db(struct cluster *c, const char *db)
 {
 	struct catalog_txn *t;
-	char key[600];
-	json_t *rec;
+	struct record_db rec;
 	int64_t id;
 	int rc;
 
 	if (!name_ok(db))
 		return -EINVAL;
-	snprintf(key, sizeof(key), "db/%s", db);
 	rc = catalog_begin(c->cat, true, &t);
 	if (rc < 0)
 		return rc;
-	rc = catalog_get(t, key, &rec);
+	rc = record_db_get(t, db, &rec);
 	if (rc == 0) {
-		json_decref(rec);
+		record_db_release(&rec);
 		rc = -EEXIST;
 	} else if (rc == -ENOENT) {
 		rc = catalog_alloc_ids(t, 1, &id);
-		rec = rc == 0 ? json_pack("{s:I, s:s}", "id", (json_int_t)id,
-					  "name", db)
-			      : NULL;
-		if (rc == 0)
-			rc = rec ? catalog_put(t, key, rec) : -ENOMEM;
-		json_decref(rec);
+		if (rc == 0) {
+			rec = (struct record_db){.id = id, .name = (char *)db};
+			rc = record_db_put(t, &rec);
+		}
 	}
-	if (rc < 0) {
-		catalog_abort(t);
-		return rc;
-	}
-	return catalog_commit(t);
+	return txn_end(t, rc);
 }
 
 int cluster_create_table(struct cluster *c, const char *db, const char *table)
 {
 	struct catalog_txn *t;
-	char key[600];
-	json_t *rec;
+	struct record_db dbrec;
+	struct record_table tbl = {0};
 	int64_t id;
 	int rc;
 
@@ -507,135 +463,97 @@ int cluster_create_table(struct cluster *c, const char *db, const char *table)
 	rc = catalog_begin(c->cat, true, &t);
 	if (rc < 0)
 		return rc;
-	snprintf(key, sizeof(key), "db/%s", db);
-	rc = catalog_get(t, key, &rec);
-	json_decref(rc == 0 ? rec : NULL);
-	if (rc < 0)
-		goto out;
-	snprintf(key, sizeof(key), "table/%s/%s", db, table);
-	rc = catalog_get(t, key, &rec);
+	rc = record_db_get(t, db, &dbrec);
 	if (rc == 0) {
-		json_decref(rec);
-		rc = -EEXIST;
-		goto out;
+		record_db_release(&dbrec);
+		rc = record_table_get(t, db, table, &tbl);
+		rc = rc == 0 ? -EEXIST : rc == -ENOENT ? 0 : rc;
 	}
-	if (rc != -ENOENT)
-		goto out;
-	rc = catalog_alloc_ids(t, 1, &id);
-	if (rc < 0)
-		goto out;
-	rec = json_pack("{s:I, s:s, s:s, s:s, s:[]}", "id", (json_int_t)id,
-			"name", table, "db", db, "state", "NORMAL",
-			"partitions");
-	rc = rec ? catalog_put(t, key, rec) : -ENOMEM;
-	json_decref(rec);
-out:
-	if (rc < 0) {
-		catalog_abort(t);
-		return rc;
-	}
-	return catalog_commit(t);
+	if (rc == 0)
+		rc = catalog_alloc_ids(t, 1, &id);
+	if (rc == 0)
+		rc = record_table_init(&tbl, id, db, table);
+	if (rc == 0)
+		rc = record_table_put(t, &tbl);
+	record_table_release(&tbl);
+	return txn_end(t, rc);
 }
 
 int cluster_create_partition(struct cluster *c, const char *db,
 			     const char *table, const char *part)
 {
 	struct catalog_txn *t;
-	json_t *tbl, *parts;
-	char key[600];
+	struct record_table tbl;
 	int64_t id;
 	int rc;
 
 	if (!name_ok(part))
 		return -EINVAL;
-	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	rc = edit_begin(c, true, db, table, &t, &tbl);
 	if (rc < 0)
 		return rc;
-	parts = json_object_get(tbl, "partitions");
-	rc = catalog_find_named(parts, part, false)
+	rc = record_partition_find(&tbl, part, false)
 		     ? -EEXIST
 		     : catalog_alloc_ids(t, 1, &id);
-	if (rc == 0)
-		rc = json_array_append_new(
-			     parts, json_pack("{s:I, s:s, s:i, s:[]}", "id",
-					      (json_int_t)id, "name", part,
-					      "version", 1, "indexes"))
-			     ? -ENOMEM
-			     : 0;
-	if (rc < 0) {
-		json_decref(tbl);
-		catalog_abort(t);
-		return rc;
-	}
-	return edit_commit(t, key, tbl);
+	if (rc == 0 && !record_table_add_partition(&tbl, id, part, 1))
+		rc = -ENOMEM;
+	return edit_end(t, &tbl, rc);
+}
+
+/* The first index named @name in any partition of @tbl, or NULL. */
+static const struct record_index *index_named(const struct record_table *tbl,
+					      const char *name)
+{
+	const struct record_index *ix = NULL;
+	size_t i;
+
+	for (i = 0; i < tbl->nparts && !ix; i++)
+		ix = record_index_find(&tbl->parts[i], name);
+	return ix;
 }
 
 int cluster_create_index(struct cluster *c, const char *db, const char *table,
 			 const char *part, const char *index)
 {
 	struct catalog_txn *t;
-	json_t *tbl, *p, *ix, *same = NULL;
-	char key[600];
-	int64_t id = 0;
-	size_t i;
+	struct record_table tbl;
+	struct record_partition *p;
+	const struct record_index *same;
+	int64_t id = 0, hash = 0;
 	int rc;
 
 	if (!name_ok(index))
 		return -EINVAL;
-	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	rc = edit_begin(c, true, db, table, &t, &tbl);
 	if (rc < 0)
 		return rc;
-	p = catalog_find_named(json_object_get(tbl, "partitions"), part, false);
-	rc = !p ? -ENOENT
-	     : catalog_find_named(json_object_get(p, "indexes"), index, false)
-		     ? -EEXIST
-		     : 0;
-	/* An index has one id across the table's partitions. */
-	json_array_foreach (json_object_get(tbl, "partitions"), i, ix)
-		if (!same)
-			same = catalog_find_named(
-				json_object_get(ix, "indexes"), index, false);
-	if (rc == 0 && same)
-		id = json_integer_value(json_object_get(same, "id"));
-	else if (rc == 0)
+	p = record_partition_find(&tbl, part, false);
+	rc = !p ? -ENOENT : record_index_find(p, index) ? -EEXIST : 0;
+	/* An index has one id (and schema hash) across the table's
+	 * partitions. */
+	same = index_named(&tbl, index);
+	if (rc == 0 && same) {
+		id = same->id;
+		hash = (int)same->schema_hash;
+	} else if (rc == 0) {
 		rc = catalog_alloc_ids(t, 1, &id);
-	if (rc == 0)
-		rc = json_array_append_new(
-			     json_object_get(p, "indexes"),
-			     json_pack("{s:I, s:s, s:i, s:[]}", "id",
-				       (json_int_t)id, "name", index,
-				       "schema_hash",
-				       same ? (int)json_integer_value(
-						      json_object_get(
-							      same,
-							      "schema_hash"))
-					    : (int)(id * 2654435761u %
-						    1000000007u),
-				       "tablets"))
-			     ? -ENOMEM
-			     : 0;
-	if (rc < 0) {
-		json_decref(tbl);
-		catalog_abort(t);
-		return rc;
+		hash = (int)(id * 2654435761u % 1000000007u);
 	}
-	return edit_commit(t, key, tbl);
+	if (rc == 0 && !record_partition_add_index(p, id, index, hash))
+		rc = -ENOMEM;
+	return edit_end(t, &tbl, rc);
 }
 
-/* Is tablet @id used anywhere in the catalog? */
-static int tablet_used_cb(const char *key, json_t *val, void *arg)
+/* Is tablet *@arg in table @tbl? */
+static int tablet_used_cb(const struct record_table *tbl, void *arg)
 {
 	int64_t id = *(int64_t *)arg;
-	json_t *p, *ix, *tab;
-	size_t a, b, c2;
+	size_t a, b;
 
-	json_array_foreach (json_object_get(val, "partitions"), a, p)
-		json_array_foreach (json_object_get(p, "indexes"), b, ix)
-			json_array_foreach (json_object_get(ix, "tablets"), c2,
-					    tab)
-				if (json_integer_value(
-					    json_object_get(tab, "id")) == id)
-					return -EEXIST;
+	for (a = 0; a < tbl->nparts; a++)
+		for (b = 0; b < tbl->parts[a].nindexes; b++)
+			if (record_tablet_find(&tbl->parts[a].indexes[b], id))
+				return -EEXIST;
 	return 0;
 }
 
@@ -644,71 +562,43 @@ int cluster_create_tablet(struct cluster *c, const char *db, const char *table,
 			  int64_t tablet_id)
 {
 	struct catalog_txn *t;
-	json_t *tbl, *p, *ix, *reps = NULL, *next = NULL;
-	char key[600];
+	struct record_table tbl;
+	struct record_partition *p;
+	struct record_index *ix;
+	struct record_tablet *tab = NULL;
+	struct record_replica *rep;
 	int64_t rid;
 	unsigned k, n = c->nbackends < 3 ? c->nbackends : 3;
 	int rc;
 
 	if (tablet_id <= 0)
 		return -EINVAL;
-	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	rc = edit_begin(c, true, db, table, &t, &tbl);
 	if (rc < 0)
 		return rc;
-	p = catalog_find_named(json_object_get(tbl, "partitions"), part, false);
-	ix = p ? catalog_find_named(json_object_get(p, "indexes"), index, false)
-	       : NULL;
-	rc = ix ? catalog_scan(t, "table/", tablet_used_cb, &tablet_id)
+	p = record_partition_find(&tbl, part, false);
+	ix = p ? record_index_find(p, index) : NULL;
+	rc = ix ? record_table_scan(t, NULL, tablet_used_cb, &tablet_id)
 		: -ENOENT;
 	/* Keep allocated ids above hand-picked ones. */
-	if (rc == 0 && catalog_get(t, "meta/next_id", &next) == 0 &&
-	    json_integer_value(next) <= tablet_id) {
-		json_t *nv = json_integer(tablet_id + 1);
-
-		rc = nv ? catalog_put(t, "meta/next_id", nv) : -ENOMEM;
-		json_decref(nv);
-	}
-	json_decref(next);
 	if (rc == 0)
-		reps = json_array();
+		rc = catalog_reserve_id(t, tablet_id);
+	if (rc == 0 && !(tab = record_index_add_tablet(ix, tablet_id)))
+		rc = -ENOMEM;
 	for (k = 0; rc == 0 && k < n; k++) {
 		rc = catalog_alloc_ids(t, 1, &rid);
-		if (rc == 0)
-			json_array_append_new(
-				reps,
-				json_pack("{s:I, s:i, s:i, s:[]}", "id",
-					  (json_int_t)rid, "backend",
-					  (int)((tablet_id + k) % c->nbackends),
-					  "gen", 0, "files"));
+		rep = rc < 0 ? NULL
+			     : record_tablet_add_replica(
+				       tab, rid,
+				       (unsigned)((tablet_id + k) %
+						  c->nbackends),
+				       0);
+		if (rc == 0 && !rep)
+			rc = -ENOMEM;
+		if (rep)
+			rep->has_files = true; /* written as "files": [] */
 	}
-	if (rc == 0)
-		rc = json_array_append_new(json_object_get(ix, "tablets"),
-					   json_pack("{s:I, s:O}", "id",
-						     (json_int_t)tablet_id,
-						     "replicas", reps))
-			     ? -ENOMEM
-			     : 0;
-	json_decref(reps);
-	if (rc < 0) {
-		json_decref(tbl);
-		catalog_abort(t);
-		return rc;
-	}
-	return edit_commit(t, key, tbl);
-}
-
-/* The tablet object inside a table record. */
-static json_t *find_tablet(json_t *tbl, const char *part, const char *index,
-			   int64_t tablet_id)
-{
-	json_t *p = catalog_find_named(json_object_get(tbl, "partitions"), part,
-				       false);
-	json_t *ix = p ? catalog_find_named(json_object_get(p, "indexes"),
-					    index, false)
-		       : NULL;
-
-	return ix ? catalog_find_id(json_object_get(ix, "tablets"), tablet_id)
-		  : NULL;
+	return edit_end(t, &tbl, rc);
 }
 
 int cluster_tablet_dir(struct cluster *c, const char *db, const char *table,
@@ -716,39 +606,46 @@ int cluster_tablet_dir(struct cluster *c, const char *db, const char *table,
 		       const char *file, char *dir, size_t len)
 {
 	struct catalog_txn *t;
-	json_t *tbl, *tab, *rep;
-	char key[600];
+	struct record_table tbl;
+	const struct record_tablet *tab;
+	const struct record_replica *rep;
 	int rc;
 
-	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	rc = edit_begin(c, false, db, table, &t, &tbl);
 	if (rc < 0)
 		return rc;
 	catalog_abort(t);
-	tab = find_tablet(tbl, part, index, tablet_id);
-	rep = tab ? json_array_get(json_object_get(tab, "replicas"), 0) : NULL;
+	tab = record_tablet_lookup(&tbl, part, index, tablet_id);
+	rep = tab && tab->nreplicas ? &tab->replicas[0] : NULL;
 	if (!rep)
 		rc = -ENOENT;
-	else if (catalog_find_named(json_object_get(rep, "files"), file, false))
+	else if (record_file_find(rep, file))
 		rc = -EEXIST;
 	else
-		rc = cluster_replica_dir(
-			c,
-			(unsigned)json_integer_value(
-				json_object_get(rep, "backend")),
-			tablet_id,
-			json_integer_value(json_object_get(rep, "id")),
-			json_integer_value(json_object_get(rep, "gen")), dir,
-			len);
+		rc = cluster_replica_path(c, tablet_id, rep, dir, len);
 	if (rc == 0)
-		rc = cluster_make_replica(
-			c,
-			(unsigned)json_integer_value(
-				json_object_get(rep, "backend")),
-			tablet_id,
-			json_integer_value(json_object_get(rep, "id")),
-			json_integer_value(json_object_get(rep, "gen")));
-	json_decref(tbl);
+		rc = cluster_make_replica(c, rep->backend, tablet_id, rep->id,
+					  rep->gen);
+	record_table_release(&tbl);
 	return rc;
+}
+
+/* Write all of @buf: a short write is retried, so the error that ends
+ * it is the real one (ENOSPC, EIO, ...). */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 static int copy_file(const char *from, const char *to)
@@ -766,13 +663,11 @@ static int copy_file(const char *from, const char *to)
 		close(in);
 		return rc;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			rc = -EIO;
-			break;
-		}
-	if (n < 0 && rc == 0)
-		rc = -errno;
+	while (rc == 0 && (n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		rc = n < 0 ? -errno : write_all(out, buf, (size_t)n);
+	}
 	if (rc == 0 && fsync(out) < 0)
 		rc = -errno;
 	close(in);
@@ -796,58 +691,36 @@ int cluster_add_file(struct cluster *c, const char *db, const char *table,
 		     const char *file, const char *md5, uint64_t size)
 {
 	struct catalog_txn *t;
-	json_t *tbl, *tab, *rep, *entry;
-	char key[600], first[PATH_MAX], dir[PATH_MAX], from[PATH_MAX + 256],
-		to[PATH_MAX + 256];
+	struct record_table tbl;
+	struct record_tablet *tab;
+	struct record_replica *rep;
+	char first[PATH_MAX], dir[PATH_MAX], from[PATH_MAX], to[PATH_MAX];
 	size_t i;
 	int rc;
 
-	rc = edit_begin(c, db, table, &t, &tbl, key, sizeof(key));
+	rc = edit_begin(c, true, db, table, &t, &tbl);
 	if (rc < 0)
 		return rc;
-	tab = find_tablet(tbl, part, index, tablet_id);
+	tab = record_tablet_lookup(&tbl, part, index, tablet_id);
 	rc = tab ? 0 : -ENOENT;
-	json_array_foreach (tab ? json_object_get(tab, "replicas") : NULL, i,
-			    rep) {
-		if (rc < 0)
-			break;
-		if (catalog_find_named(json_object_get(rep, "files"), file,
-				       false)) {
+	for (i = 0; rc == 0 && i < tab->nreplicas; i++) {
+		rep = &tab->replicas[i];
+		if (record_file_find(rep, file))
 			rc = -EEXIST;
-			break;
-		}
-		rc = cluster_replica_dir(
-			c,
-			(unsigned)json_integer_value(
-				json_object_get(rep, "backend")),
-			tablet_id,
-			json_integer_value(json_object_get(rep, "id")),
-			json_integer_value(json_object_get(rep, "gen")), dir,
-			sizeof(dir));
-		if (rc < 0)
-			break;
-		if (i == 0) {
-			snprintf(first, sizeof(first), "%s", dir);
-		} else {
-			/* The other replicas: the same bytes. */
+		else
+			rc = cluster_replica_path(c, tablet_id, rep,
+						  i ? dir : first, PATH_MAX);
+		/* The other replicas: the same bytes. */
+		if (rc == 0 && i > 0)
 			rc = mkdir_p(dir);
-			snprintf(from, sizeof(from), "%s/%s", first, file);
-			snprintf(to, sizeof(to), "%s/%s", dir, file);
-			if (rc == 0)
-				rc = cluster_link_or_copy(from, to);
-			if (rc < 0)
-				break;
-		}
-		entry = json_pack("{s:s, s:s, s:I}", "name", file, "md5", md5,
-				  "size", (json_int_t)size);
-		if (!entry || json_array_append_new(
-				      json_object_get(rep, "files"), entry) < 0)
+		if (rc == 0 && i > 0)
+			rc = path_join(from, first, file);
+		if (rc == 0 && i > 0)
+			rc = path_join(to, dir, file);
+		if (rc == 0 && i > 0)
+			rc = cluster_link_or_copy(from, to);
+		if (rc == 0 && !record_replica_add_file(rep, file, md5, size))
 			rc = -ENOMEM;
 	}
-	if (rc < 0) {
-		json_decref(tbl);
-		catalog_abort(t);
-		return rc;
-	}
-	return edit_commit(t, key, tbl);
+	return edit_end(t, &tbl, rc);
 }

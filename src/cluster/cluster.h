@@ -14,6 +14,15 @@
  * switches the catalog to it in one transaction. Old generations are
  * removed afterwards (cluster_gc()), so a failed or cancelled job never
  * touches data that is in use.
+ *
+ * The catalog's records are typed (record.h): use record_* inside a
+ * catalog transaction (catalog_begin() on cluster_catalog()) rather than
+ * keys and JSON.
+ *
+ * Errors: every function returns 0 or a negative errno, the one that
+ * says what went wrong where it was found (-ENOSPC from the catalog or
+ * the disk, -EIO for a malformed record, ...); nothing here turns one
+ * into another.
  */
 #ifndef SNAPFS_CLUSTER_H
 #define SNAPFS_CLUSTER_H
@@ -22,6 +31,7 @@
 #include <stdint.h>
 
 #include "catalog.h"
+#include "record.h"
 
 struct catalog;
 struct cluster;
@@ -55,6 +65,11 @@ const char *cluster_backend_path(const struct cluster *c, unsigned be);
  */
 int cluster_replica_dir(const struct cluster *c, unsigned be, int64_t tablet_id,
 			int64_t replica_id, int64_t gen, char *buf, size_t len);
+
+/** cluster_replica_dir() of replica @r of tablet @tablet_id.
+ * @return 0; -EINVAL for a backend this cluster lacks; -ENAMETOOLONG. */
+int cluster_replica_path(const struct cluster *c, int64_t tablet_id,
+			 const struct record_replica *r, char *buf, size_t len);
 
 /**
  * Create a replica generation directory (and its parents). Serialised
@@ -106,7 +121,9 @@ int cluster_gc(struct cluster *c);
  *
  * @return 0; -EEXIST the name is taken; -ENOENT a parent is missing;
  *         -EBUSY the table is held by a job (state not NORMAL);
- *         -EINVAL a bad name or tablet id; else -errno.
+ *         -EINVAL a bad name or tablet id; -ENAMETOOLONG the names are
+ *         too long for a catalog key; -EIO a malformed record; -ENOSPC
+ *         the catalog is full; else -errno as the catalog gives it.
  */
 int cluster_create_db(struct cluster *c, const char *db);
 int cluster_create_table(struct cluster *c, const char *db, const char *table);
@@ -133,7 +150,8 @@ int cluster_tablet_dir(struct cluster *c, const char *db, const char *table,
 /**
  * Record a finished file: link it into the other replicas and add it to
  * the tablet's file list, in one transaction.
- * @return 0; -EEXIST; -EBUSY; -ENOENT; else -errno.
+ * @return 0; -EEXIST; -EBUSY; -ENOENT; -ENAMETOOLONG; -ENOSPC (catalog
+ *         or disk); -EIO; else -errno from link/copy or the catalog.
  */
 int cluster_add_file(struct cluster *c, const char *db, const char *table,
 		     const char *part, const char *index, int64_t tablet_id,

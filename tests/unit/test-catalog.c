@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/catalog.c: records, scans, ids, atomicity. */
+/* Unit tests for src/cluster/catalog.c: records, scans, ids, atomicity. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster/catalog.h"
+#include <lmdb.h>
+
+#include "cluster/cluster.h"
 #include "unit.h"
 
 static char dir[64];
@@ -132,6 +134,126 @@ START_TEST(test_abort_is_atomic_and_commit_durable)
 }
 END_TEST
 
+static int key_cb(const char *key, void *arg)
+{
+	char *buf = arg;
+
+	strcat(buf, key);
+	strcat(buf, ";");
+	return 0;
+}
+
+START_TEST(test_scan_keys)
+{
+	struct catalog *c;
+	struct catalog_txn *t;
+	char buf[256] = "";
+
+	ck_assert_int_eq(catalog_open(dir, &c), 0);
+	ck_assert_int_eq(put(c, "table/a/t1", "{}"), 0);
+	ck_assert_int_eq(put(c, "table/b/t1", "1"), 0);
+	ck_assert_int_eq(catalog_begin(c, false, &t), 0);
+	ck_assert_int_eq(catalog_scan_keys(t, "table/", key_cb, buf), 0);
+	ck_assert_str_eq(buf, "table/a/t1;table/b/t1;");
+	buf[0] = '\0';
+	ck_assert_int_eq(catalog_scan_keys(t, "", key_cb, buf), 0);
+	ck_assert_str_eq(buf, "table/a/t1;table/b/t1;");
+	catalog_abort(t);
+	catalog_close(c);
+}
+END_TEST
+
+START_TEST(test_ids_reserved_and_corrupt)
+{
+	struct catalog *c;
+	struct catalog_txn *t;
+	char key[CATALOG_MAXKEY + 2];
+	int64_t id;
+
+	ck_assert_int_eq(catalog_open(dir, &c), 0);
+	ck_assert_int_eq(catalog_begin(c, true, &t), 0);
+	ck_assert_int_eq(catalog_reserve_id(t, 5), 0); /* below: no change */
+	ck_assert_int_eq(catalog_alloc_ids(t, 1, &id), 0);
+	ck_assert_int_eq(id, 10000);
+	ck_assert_int_eq(catalog_reserve_id(t, 20000), 0);
+	ck_assert_int_eq(catalog_alloc_ids(t, 2, &id), 0);
+	ck_assert_int_eq(id, 20001);
+	ck_assert_int_eq(catalog_reserve_id(t, 20002), 0);
+	ck_assert_int_eq(catalog_alloc_ids(t, 1, &id), 0);
+	ck_assert_int_eq(id, 20003);
+	ck_assert_int_eq(catalog_commit(t), 0);
+	/* A counter that is not an id: never start again at 10000. */
+	ck_assert_int_eq(put(c, "meta/next_id", "\"x\""), 0);
+	ck_assert_int_eq(catalog_begin(c, true, &t), 0);
+	ck_assert_int_eq(catalog_alloc_ids(t, 1, &id), -EIO);
+	ck_assert_int_eq(catalog_reserve_id(t, 1), -EIO);
+	/* Keys: empty is invalid, too long is ENAMETOOLONG. */
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	ck_assert_int_eq(catalog_put(t, key, json_null()), -ENAMETOOLONG);
+	ck_assert_int_eq(catalog_del(t, key), -ENAMETOOLONG);
+	ck_assert_int_eq(catalog_del(t, ""), -EINVAL);
+	key[CATALOG_MAXKEY] = '\0';
+	ck_assert_int_eq(catalog_put(t, key, json_null()), 0);
+	catalog_abort(t);
+	ck_assert_int_eq(catalog_begin(c, false, &t), 0);
+	ck_assert_int_eq(catalog_del(t, "meta/next_id"), -EBADF);
+	catalog_abort(t);
+	catalog_abort(NULL);
+	catalog_close(c);
+	catalog_close(NULL);
+}
+END_TEST
+
+/* A value that is not JSON (written behind the catalog's back) is -EIO
+ * for every reader, typed or not, and never a crash. */
+START_TEST(test_not_json)
+{
+	struct catalog *c;
+	struct catalog_txn *t;
+	struct record_table tbl;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {9, "table/d/t"}, v = {5, "{oops"};
+	json_t *j;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, NULL, 0, &dbi), 0);
+	ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	ck_assert_int_eq(catalog_open(dir, &c), 0);
+	ck_assert_int_eq(catalog_begin(c, false, &t), 0);
+	ck_assert_int_eq(catalog_get(t, "table/d/t", &j), -EIO);
+	ck_assert_int_eq(record_table_get(t, "d", "t", &tbl), -EIO);
+	ck_assert_int_eq(catalog_scan(t, "table/", NULL, NULL), -EIO);
+	catalog_abort(t);
+	ck_assert_int_eq(record_table_read(c, "d", "t", &tbl), -EIO);
+	catalog_close(c);
+}
+END_TEST
+
+START_TEST(test_find_named_id)
+{
+	json_t *arr = json_loads("[{\"id\":1,\"name\":\"P1\"},{\"id\":2},"
+				 "{\"id\":3,\"name\":\"p3\"}]",
+				 0, NULL);
+
+	ck_assert_ptr_eq(catalog_find_named(arr, "p1", true),
+			 json_array_get(arr, 0));
+	ck_assert_ptr_null(catalog_find_named(arr, "p1", false));
+	ck_assert_ptr_eq(catalog_find_named(arr, "p3", false),
+			 json_array_get(arr, 2));
+	ck_assert_ptr_eq(catalog_find_id(arr, 2), json_array_get(arr, 1));
+	ck_assert_ptr_null(catalog_find_id(arr, 4));
+	json_decref(arr);
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
 	struct catalog *c;
@@ -149,6 +271,10 @@ static Suite *catalog_suite(void)
 	tcase_add_test(tc, test_put_get_del);
 	tcase_add_test(tc, test_scan_prefix);
 	tcase_add_test(tc, test_abort_is_atomic_and_commit_durable);
+	tcase_add_test(tc, test_scan_keys);
+	tcase_add_test(tc, test_ids_reserved_and_corrupt);
+	tcase_add_test(tc, test_not_json);
+	tcase_add_test(tc, test_find_named_id);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 	return s;
