@@ -12,7 +12,7 @@ for p in python3 "${NM:-nm}" "$CC"; do
 done
 [ -x "$CHECK" ] || plan_skip "$CHECK not executable"
 
-plan 41
+plan 42
 
 # src FILE TEXT: write a file of the tree under construction, $T.
 src() {
