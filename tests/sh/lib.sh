@@ -17,6 +17,13 @@ TEST_NAME=$(basename "$0" .sh)
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/snapfs-$TEST_NAME.XXXXXX")
 # The local cluster of every mount goes into the test's own directory.
 export XDG_DATA_HOME=$TEST_TMP/xdg
+# Sanitizer reports (a build with --enable-sanitizers) of every program
+# this test starts go to files in $TEST_TMP/san: a daemonised mount has no
+# stderr left to write them to. Any report fails the test at exit, and is
+# kept in $SNAPFS_SAN_LOG_DIR when that is set (contrib/setup test).
+mkdir -p "$TEST_TMP/san"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$TEST_TMP/san/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:log_path=$TEST_TMP/san/ubsan"
 _n=0
 _failed=0
 _cleanups=()
@@ -47,6 +54,17 @@ _run_cleanups() {
 		sed 's/^/#   /' "$TEST_TMP/snapfs.log" | head -60
 		rc=1
 	fi
+	local san
+	for san in "$TEST_TMP"/san/*; do
+		[ -f "$san" ] || continue
+		echo "# sanitizer report ${san##*/}:"
+		sed 's/^/#   /' "$san" | head -80
+		if [ -n "${SNAPFS_SAN_LOG_DIR:-}" ]; then
+			mkdir -p "$SNAPFS_SAN_LOG_DIR" &&
+				cp "$san" "$SNAPFS_SAN_LOG_DIR/$TEST_NAME.${san##*/}"
+		fi
+		rc=1
+	done
 	rm -rf --one-file-system "$TEST_TMP"
 	[ "$rc" -eq 0 ] || exit "$rc"
 }

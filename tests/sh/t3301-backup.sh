@@ -6,7 +6,7 @@
 # in every state leaves nothing that looks complete; kill -9 in UPLOADING.
 . "$(dirname "$0")/lib.sh"
 require_fuse
-plan 37
+plan 40
 
 R=$TEST_TMP/repo
 M=$TEST_TMP/mnt
@@ -27,6 +27,15 @@ wait_state() {
 		sleep 0.02
 	done
 	echo "${s:-none}"
+}
+# reaches TITLE JOB STATE...: the job gets to one of the states.
+reaches() {
+	local got
+	got=$(wait_state "${@:2}")
+	case " ${*:3} " in
+	*" $got "*) pass "$1" ;;
+	*) fail "$1"; diag "state $got, want one of: ${*:3}" ;;
+	esac
 }
 backup() { echo "$1" >"$M/control/backup"; }
 sums() { (cd "$1" && find . -type f -exec md5sum {} + | sed -E 's#\./##; s#(^| )([^ ]*/)?[0-9]+/#\1\2#; s#[0-9]+\.hdr$#TABLET.hdr#' | sort); }
@@ -79,7 +88,7 @@ umnt
 SNAPFS_TEST_STATE_DELAY_MS=600 mnt
 backup "BACKUP SNAPSHOT db1.held TO demo"
 j=$(last_job)
-wait_state "$j" SNAPSHOTING UPLOAD_SNAPSHOT >/dev/null
+reaches "the held backup takes its snapshot" "$j" SNAPSHOTING UPLOAD_SNAPSHOT
 err=$(mkdir "$M/cluster/db1/t1/p9" 2>&1)
 case $err in *busy*) pass "a table being backed up can't be written (EBUSY)" ;; *) fail "a table being backed up can't be written (EBUSY)"; diag "$err" ;; esac
 is "the held backup finishes" "$(wait_state "$j" FINISHED CANCELLED)" FINISHED
@@ -103,18 +112,20 @@ for st in PENDING SNAPSHOTING UPLOAD_SNAPSHOT UPLOADING SAVE_META; do
 done
 backup "BACKUP SNAPSHOT db1.late TO demo"
 j=$(last_job)
-wait_state "$j" UPLOAD_INFO >/dev/null
+reaches "a backup reaches UPLOAD_INFO" "$j" UPLOAD_INFO
 fails "CANCEL during UPLOAD_INFO is refused" bash -c "echo 'CANCEL BACKUP FROM db1' >'$M/control/cancel'"
 is "that backup completes" "$(wait_state "$j" FINISHED CANCELLED)" FINISHED
 umnt
 SNAPFS_TEST_FILE_DELAY_MS=100 mnt
 backup "BACKUP SNAPSHOT db1.killed TO demo"
 j=$(last_job)
-wait_state "$j" UPLOADING >/dev/null
+reaches "the backup to kill reaches UPLOADING" "$j" UPLOADING
 sleep 0.5
 kill -9 "$(pgrep -f "snapfs.*$M\$")"
 fusermount3 -u "$M" 2>/dev/null
-ok "killed in UPLOADING: no info object yet" bash -c "! ls '$RR/__ss_killed/' | grep -q __info_"
+# The label's directory must be there (files were sent), without __info_.
+ok "killed in UPLOADING: __ss_killed/ made, no info object yet" \
+	bash -c "test -d '$RR/__ss_killed' && ! ls '$RR/__ss_killed/' | grep -q __info_"
 mnt
 is "remounted, the backup resumes and finishes" "$(wait_state "$j" FINISHED CANCELLED)" FINISHED
 ok "files sent before the kill were not sent again" bash -c "[ \$(sed -n 's/^FilesReused: //p' '$M/jobs/$j/status') -gt 0 ]"

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/s3lib.sh"
 require_fuse
 s3_require
-PER=13
+PER=15
 s3_plan $PER
 
 R=$TEST_TMP/repo
@@ -31,6 +31,26 @@ wait_files() {
 	done
 	return 1
 }
+# replicas D: every replica directory and file on the backends of data
+# dir D (BACKEND/tablets/<tablet>/<replica>.<gen>/<file>), one a line.
+replicas() { (cd "$1" && find be*/tablets -mindepth 2 2>/dev/null | LC_ALL=C sort); }
+# settle CMD...: until CMD succeeds, 3 s at most (the clean-up of a
+# cancelled job and the removal of old generations run after the state).
+settle() {
+	local i
+	for i in $(seq 1 60); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+no_replicas() { [ -z "$(replicas "$1")" ]; }
+# rep_counts D: "N replica dirs, N files" on the backends of D.
+rep_counts() {
+	echo "$(cd "$1" && find be*/tablets -mindepth 2 -maxdepth 2 -type d 2>/dev/null | wc -l) replica dirs," \
+		"$(cd "$1" && find be*/tablets -type f 2>/dev/null | wc -l) files"
+}
+rep_counts_are() { [ "$(rep_counts "$1")" = "$2" ]; }
 log_count() { grep -c -- "$1" "$TEST_TMP/snapfs.log" 2>/dev/null; }
 # pause_server SECONDS MNT JOB: SIGSTOP the server for that long, noting
 # where the job was (a stop after the transfers proves nothing).
@@ -44,7 +64,7 @@ pause_server() {
 }
 
 stopped_server() {
-	local srv=$1 b M=$TEST_TMP/mnt-$1 D=$TEST_TMP/data-$1 j pid st n0 msg
+	local srv=$1 b M=$TEST_TMP/mnt-$1 D=$TEST_TMP/data-$1 j pid st n0 msg want_reps written
 	# The second front end: stopping it does not stall the other tests.
 	s3_use "$srv" stoppable
 	b=$(s3_bucket)
@@ -58,6 +78,7 @@ stopped_server() {
 	j=$(s3_last_job "$M")
 	wait_files "$M" "$j" 1
 	s3_sigstop "$pid"
+	written=$(replicas "$D" | wc -l)
 	st=$(s3_wait "$M" "$j" FINISHED CANCELLED)
 	s3_sigcont "$pid"
 	is "$srv: server stopped for good: the RESTORE is CANCELLED" "$st" CANCELLED
@@ -74,6 +95,12 @@ stopped_server() {
 	ok "$srv: and the failure after 3 attempts" \
 		grep -qE "s3: GET $b/[^ ]+: .* after 3 attempts" "$TEST_TMP/snapfs.log"
 	is "$srv: nothing of it is in the cluster" "$(find "$M/cluster" -type f | wc -l)" 0
+	# The catalog's view is not enough: a replica written before the stop
+	# and not removed would not show there.
+	settle no_replicas "$D"
+	diag "$srv: $written replica dirs and files on the backends when the server stopped"
+	is "$srv: no replica of it is left on the backends" \
+		"$([ "$written" -gt 0 ] || echo "none written before the stop: the check proves nothing")$(replicas "$D" | head -20)" ""
 
 	# A short stop: the first attempt times out, the retry is answered.
 	n0=$(log_count "retry 1/2")
@@ -85,6 +112,11 @@ stopped_server() {
 	[ "$(s3_state "$M" "$j")" = FINISHED ] || diag "$(grep TaskErrMsg "$M/jobs/$j/status")"
 	ok "$srv: after a retry warning" test "$(log_count "retry 1/2")" -gt "$n0"
 	ok "$srv: the restored files are the snapshot's" diff "$TEST_TMP/want" <(s3_sums "$M/cluster/db1")
+	# On the backends: one replica (replication_num 1) of each tablet, each
+	# file once; nothing left of the cancelled RESTORE or of a retry.
+	want_reps="$(grep -c 'TABLET\.hdr$' "$TEST_TMP/want") replica dirs, $(wc -l <"$TEST_TMP/want") files"
+	settle rep_counts_are "$D" "$want_reps"
+	is "$srv: the backends hold one replica of each tablet, each file once" "$(rep_counts "$D")" "$want_reps"
 
 	n0=$(log_count "s3: [A-Z]* $b/.*; retry")
 	echo "BACKUP SNAPSHOT db1.again TO demo" >"$M/control/backup"

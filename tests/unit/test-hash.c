@@ -121,9 +121,31 @@ START_TEST(test_md5_stream_equals_oneshot)
 }
 END_TEST
 
+/*
+ * Every "out:" path frees what it holds, NULL included, and a stream given
+ * up half way (a failed read) is freed without md5_final_hex(): both must
+ * be quiet and leave nothing behind for the next stream.
+ */
 START_TEST(test_md5_free_null)
 {
+	char hex[MD5_HEX_LEN + 1];
+	struct md5 *m = NULL;
+
+	errno = EAGAIN;
 	md5_free(NULL);
+	ck_assert_int_eq(errno, EAGAIN);
+
+	ck_assert_int_eq(md5_new(&m), 0);
+	ck_assert_ptr_nonnull(m);
+	md5_update(m, "abc", 3);
+	md5_free(m);
+
+	m = NULL;
+	ck_assert_int_eq(md5_new(&m), 0);
+	md5_update(m, "a", 1);
+	md5_final_hex(m, hex);
+	md5_free(m);
+	ck_assert_str_eq(hex, MD5_A);
 }
 END_TEST
 
