@@ -27,6 +27,11 @@ void record_tablet_release(struct record_tablet *tab);
  * @param[out] dst filled only on success; release as its kind says.
  * @return 0; -ENOMEM.
  */
+/* record_release.c: free one file entry / a tablet's source description
+ * (NULL is a no-op); the struct is left zeroed. */
+void record_file_release(struct record_file *f);
+void record_src_free(struct record_tablet_src *s);
+
 int record_replica_copy(struct record_replica *dst,
 			const struct record_replica *src);
 int record_partition_copy(struct record_partition *dst,

@@ -5,7 +5,7 @@ libsnapfs_a_SOURCES += \
 	src/cluster/cluster_int.h \
 	src/cluster/catalog.c src/cluster/catalog.h \
 	src/cluster/record.c src/cluster/record.h \
-	src/cluster/record_tree.c \
+	src/cluster/record_tree.c src/cluster/record_release.c \
 	$(NULL)
 
 UNIT_TESTS += tests/unit/test-catalog

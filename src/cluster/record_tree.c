@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * record_tree.c - a table's tree in memory: making, finding, changing and
- * freeing partitions, indexes, tablets, replicas and files. No JSON and
- * no keys here (those are record.c's).
+ * record_tree.c - a table's tree in memory: making, finding and changing
+ * partitions, indexes, tablets, replicas and files. No JSON and no keys
+ * here (those are record.c's); freeing is record_release.c's.
  */
 #include "config.h"
 
@@ -17,103 +17,6 @@
 #include "record.h"
 
 #include "base/banned.h"
-
-/* ---- freeing ---------------------------------------------------------------
- * Each release takes a zeroed or half-filled struct as well as a whole
- * one, and leaves it zeroed.
- */
-
-static void file_release(struct record_file *f)
-{
-	free(f->name);
-	free(f->md5);
-	json_decref(f->extra);
-	memset(f, 0, sizeof(*f));
-}
-
-void record_replica_release(struct record_replica *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nfiles; i++)
-		file_release(&r->files[i]);
-	free(r->files);
-	json_decref(r->extra);
-	memset(r, 0, sizeof(*r));
-}
-
-static void src_free(struct record_tablet_src *s)
-{
-	if (!s)
-		return;
-	free(s->table);
-	free(s->index);
-	free(s);
-}
-
-void record_tablet_release(struct record_tablet *tab)
-{
-	size_t i;
-
-	for (i = 0; i < tab->nreplicas; i++)
-		record_replica_release(&tab->replicas[i]);
-	free(tab->replicas);
-	src_free(tab->src);
-	if (tab->old)
-		record_replica_release(tab->old);
-	free(tab->old);
-	json_decref(tab->extra);
-	memset(tab, 0, sizeof(*tab));
-}
-
-static void index_release(struct record_index *ix)
-{
-	size_t i;
-
-	for (i = 0; i < ix->ntablets; i++)
-		record_tablet_release(&ix->tablets[i]);
-	free(ix->tablets);
-	free(ix->name);
-	json_decref(ix->extra);
-	memset(ix, 0, sizeof(*ix));
-}
-
-void record_partition_release(struct record_partition *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nindexes; i++)
-		index_release(&p->indexes[i]);
-	free(p->indexes);
-	free(p->name);
-	json_decref(p->extra);
-	memset(p, 0, sizeof(*p));
-}
-
-void record_table_release(struct record_table *tbl)
-{
-	size_t i;
-
-	if (!tbl)
-		return;
-	for (i = 0; i < tbl->nparts; i++)
-		record_partition_release(&tbl->parts[i]);
-	free(tbl->parts);
-	free(tbl->db);
-	free(tbl->name);
-	free(tbl->source_table);
-	json_decref(tbl->extra);
-	memset(tbl, 0, sizeof(*tbl));
-}
-
-void record_tables_free(struct record_table *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		record_table_release(&v[i]);
-	free(v);
-}
 
 int record_table_init(struct record_table *tbl, int64_t id, const char *db,
 		      const char *name)
@@ -336,7 +239,7 @@ int record_tablet_set_src(struct record_tablet *tab,
 		s = calloc(1, sizeof(*s));
 		if (!s || !(s->table = strdup(src->table)) ||
 		    !(s->index = strdup(src->index))) {
-			src_free(s);
+			record_src_free(s);
 			return -ENOMEM;
 		}
 		s->table_id = src->table_id;
@@ -344,7 +247,7 @@ int record_tablet_set_src(struct record_tablet *tab,
 		s->index_id = src->index_id;
 		s->tablet = src->tablet;
 	}
-	src_free(tab->src);
+	record_src_free(tab->src);
 	tab->src = s;
 	return 0;
 }
@@ -384,7 +287,7 @@ int record_replica_copy_files(struct record_replica *dst,
 			return -ENOMEM;
 		}
 	for (i = 0; i < dst->nfiles; i++)
-		file_release(&dst->files[i]);
+		record_file_release(&dst->files[i]);
 	free(dst->files);
 	dst->files = tmp.files;
 	dst->nfiles = tmp.nfiles;
