@@ -30,15 +30,70 @@
 /* FeMetaVersion the documents we write claim (JSON meta from 136 on). */
 #define BACKUP_META_VERSION 140
 
+/* An index of the __info_ document: its tablets, each with its files
+ * ("<name>.<md5>"; none for metadata only), and their order. */
+static json_t *info_index(json_t *ix, bool sr, bool meta_only)
+{
+	json_t *jtabs = json_object(), *order = json_array(), *tab, *f, *files;
+	char id[32], name[400];
+	size_t d, e;
+
+	json_array_foreach (json_object_get(ix, "tablets"), d, tab) {
+		snprintf(id, sizeof(id), "%" PRId64, jint(tab, "id"));
+		files = json_array();
+		json_array_foreach (json_object_get(replica0(tab), "files"), e,
+				    f) {
+			if (meta_only)
+				break;
+			snprintf(name, sizeof(name), "%s.%s", jstr(f, "name"),
+				 jstr(f, "md5"));
+			json_array_append_new(files, json_string(name));
+		}
+		json_object_set_new(jtabs, id, files);
+		/* Bucket order: Doris writes numbers, StarRocks strings. */
+		json_array_append_new(order,
+				      sr ? json_string(id)
+					 : json_integer(jint(tab, "id")));
+	}
+	return json_pack("{s:I, s:i, s:o, s:o}", "id",
+			 (json_int_t)jint(ix, "id"), "schema_hash",
+			 (int)jint(ix, "schema_hash"), "tablets", jtabs,
+			 "tablets_order", order);
+}
+
+/* A table of the __info_ document: its partitions and their indexes. */
+static json_t *info_table(json_t *tbl, bool sr, bool meta_only)
+{
+	json_t *jparts = json_object(), *p, *ix, *jp, *jidx;
+	size_t b, c;
+
+	json_array_foreach (json_object_get(tbl, "partitions"), b, p) {
+		jidx = json_object();
+		jp = json_pack("{s:I, s:I, s:o}", "id",
+			       (json_int_t)jint(p, "id"), "version",
+			       (json_int_t)(jint(p, "version") > 0
+						    ? jint(p, "version")
+						    : 1),
+			       "indexes", jidx);
+		if (sr)
+			json_object_set_new(jp, "version_hash",
+					    json_integer(0));
+		json_object_set_new(jparts, jstr(p, "name"), jp);
+		json_array_foreach (json_object_get(p, "indexes"), c, ix)
+			json_object_set_new(jidx, jstr(ix, "name"),
+					    info_index(ix, sr, meta_only));
+	}
+	return json_pack("{s:I, s:o}", "id", (json_int_t)jint(tbl, "id"),
+			 "partitions", jparts);
+}
+
 /* The __info_ document, as BackupJobInfo writes it for the flavor. */
 static json_t *build_info(struct job *jb)
 {
 	bool sr = repo_flavor(jb->eng->repo) == REPO_FLAVOR_STARROCKS;
 	bool meta_only = strcmp(jstr(jb->rec, "Content"), "METADATA_ONLY") == 0;
-	json_t *info, *objs, *tbl, *p, *ix, *tab, *f, *jt, *jparts, *jp, *jidx,
-		*ji, *jtabs, *order, *files;
-	size_t a, b, c, d, e;
-	char id[32], name[400];
+	json_t *info, *objs, *tbl;
+	size_t a;
 
 	objs = json_object();
 	info = json_pack("{s:s, s:s, s:I, s:I, s:o}", "name",
@@ -51,66 +106,9 @@ static json_t *build_info(struct job *jb)
 		return NULL;
 	json_array_foreach (
 		json_object_get(json_object_get(jb->rec, "plan"), "tables"), a,
-		tbl) {
-		jparts = json_object();
-		jt = json_pack("{s:I, s:o}", "id", (json_int_t)jint(tbl, "id"),
-			       "partitions", jparts);
-		json_object_set_new(objs, jstr(tbl, "name"), jt);
-		json_array_foreach (json_object_get(tbl, "partitions"), b, p) {
-			jidx = json_object();
-			jp = json_pack("{s:I, s:I, s:o}", "id",
-				       (json_int_t)jint(p, "id"), "version",
-				       (json_int_t)(jint(p, "version") > 0
-							    ? jint(p, "version")
-							    : 1),
-				       "indexes", jidx);
-			if (sr)
-				json_object_set_new(jp, "version_hash",
-						    json_integer(0));
-			json_object_set_new(jparts, jstr(p, "name"), jp);
-			json_array_foreach (json_object_get(p, "indexes"), c,
-					    ix) {
-				jtabs = json_object();
-				order = json_array();
-				ji = json_pack("{s:I, s:i, s:o, s:o}", "id",
-					       (json_int_t)jint(ix, "id"),
-					       "schema_hash",
-					       (int)jint(ix, "schema_hash"),
-					       "tablets", jtabs,
-					       "tablets_order", order);
-				json_object_set_new(jidx, jstr(ix, "name"), ji);
-				json_array_foreach (
-					json_object_get(ix, "tablets"), d,
-					tab) {
-					snprintf(id, sizeof(id), "%" PRId64,
-						 jint(tab, "id"));
-					files = json_array();
-					json_array_foreach (
-						json_object_get(replica0(tab),
-								"files"),
-						e, f) {
-						if (meta_only)
-							break;
-						snprintf(name, sizeof(name),
-							 "%s.%s",
-							 jstr(f, "name"),
-							 jstr(f, "md5"));
-						json_array_append_new(
-							files,
-							json_string(name));
-					}
-					json_object_set_new(jtabs, id, files);
-					/* Bucket order: Doris writes numbers,
-					 * StarRocks strings. */
-					json_array_append_new(
-						order,
-						sr ? json_string(id)
-						   : json_integer(
-							     jint(tab, "id")));
-				}
-			}
-		}
-	}
+		tbl)
+		json_object_set_new(objs, jstr(tbl, "name"),
+				    info_table(tbl, sr, meta_only));
 	json_object_set_new(info, "backup_result", json_string("succeed"));
 	json_object_set_new(info, "meta_version",
 			    json_integer(BACKUP_META_VERSION));

@@ -178,8 +178,11 @@ static int drop_created(struct job *jb, struct catalog_txn *t)
 		job_restore_plan_table_key(
 			jb->db, json_string_value(json_object_get(pt, "dst")),
 			key, sizeof(key));
-		if (catalog_get(t, key, &cur) < 0)
+		rc = catalog_get(t, key, &cur);
+		if (rc == -ENOENT)
 			continue;
+		if (rc < 0)
+			return rc;
 		/* Only the shell this job made, never a table since then. */
 		if (json_integer_value(json_object_get(cur, "job_id")) ==
 			    jb->id &&

@@ -167,6 +167,23 @@ static bool old_has(json_t *old, const char *name, const char *md5)
 	return false;
 }
 
+/* All of @buf, or -errno (ENOSPC as it is: a full disk says so). */
+static int write_all(int fd, const char *buf, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 /* Download one object into @path, checking its MD5 as it streams. */
 static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 {
@@ -206,10 +223,9 @@ static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 		if (n == 0)
 			break;
 		md5_update(m, buf, n);
-		if (write(fd, buf, n) != (ssize_t)n) {
-			rc = -EIO;
+		rc = write_all(fd, buf, n);
+		if (rc < 0)
 			break;
-		}
 		off += n;
 		atomic_fetch_add(&jb->bytes_done, n);
 		if (job_should_stop(jb)) {

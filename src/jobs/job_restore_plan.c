@@ -182,113 +182,6 @@ static bool same_partition(json_t *ep, const struct jobinfo_partition *sp,
 	return true;
 }
 
-/* Replicas on @n distinct backends, spread by @seed. */
-static json_t *new_replicas(struct ids *ids, unsigned n, unsigned nbe,
-			    size_t seed, int64_t gen)
-{
-	json_t *arr = json_array();
-	unsigned k;
-	int64_t id;
-
-	for (k = 0; arr && k < n; k++) {
-		if (next_id(ids, &id) < 0) {
-			json_decref(arr);
-			return NULL;
-		}
-		json_array_append_new(arr, json_pack("{s:I, s:i, s:I}", "id",
-						     (json_int_t)id, "backend",
-						     (int)((seed + k) % nbe),
-						     "gen", (json_int_t)gen));
-	}
-	return arr;
-}
-
-/*
- * Build the committed form of one restored partition. Ids come from @old
- * (same structure: keep them) or are new.
- */
-static json_t *plan_partition(struct ids *ids, const struct spec *sp,
-			      unsigned nbe, int64_t gen,
-			      const struct jobinfo_table *st,
-			      const struct jobinfo_partition *spart,
-			      json_t *old, json_t *index_ids, size_t *seed)
-{
-	json_t *p, *idxs, *ix, *tabs, *tab, *oix, *otab;
-	int64_t id;
-	size_t i, k;
-
-	idxs = json_array();
-	p = json_pack("{s:s, s:I, s:o}", "name", spart->name, "version",
-		      (json_int_t)spart->version, "indexes", idxs);
-	if (!p)
-		return NULL;
-	if (old)
-		id = json_integer_value(json_object_get(old, "id"));
-	else if (next_id(ids, &id) < 0)
-		goto fail;
-	json_object_set_new(p, "id", json_integer(id));
-	for (i = 0; i < spart->nindexes; i++) {
-		const struct jobinfo_index *si = &spart->indexes[i];
-		json_t *iid = json_object_get(index_ids, si->name);
-
-		oix = old ? catalog_find_named(json_object_get(old, "indexes"),
-					       si->name, false)
-			  : NULL;
-		if (!iid) {
-			if (next_id(ids, &id) < 0)
-				goto fail;
-			iid = json_integer(id);
-			json_object_set_new(index_ids, si->name, iid);
-		}
-		tabs = json_array();
-		ix = json_pack("{s:s, s:O, s:i, s:o}", "name", si->name, "id",
-			       iid, "schema_hash", (int)si->schema_hash,
-			       "tablets", tabs);
-		if (!ix || json_array_append_new(idxs, ix) < 0)
-			goto fail;
-		for (k = 0; k < si->ntablets; k++) {
-			const struct jobinfo_tablet *stab = &si->tablets[k];
-			json_t *reps;
-
-			otab = oix ? json_array_get(
-					     json_object_get(oix, "tablets"), k)
-				   : NULL;
-			if (otab)
-				id = json_integer_value(
-					json_object_get(otab, "id"));
-			else if (next_id(ids, &id) < 0)
-				goto fail;
-			reps = new_replicas(ids, sp->replication_num, nbe,
-					    (*seed)++, gen);
-			tab = json_pack(
-				"{s:I, s:o, s:{s:s, s:I, s:I, s:s, s:I, s:I}}",
-				"id", (json_int_t)id, "replicas", reps, "src",
-				"table", st->name, "table_id",
-				(json_int_t)st->id, "part_id",
-				(json_int_t)stab->part_id, "index", si->name,
-				"index_id", (json_int_t)si->id, "tablet",
-				(json_int_t)stab->id);
-			if (!tab)
-				goto fail;
-			/* The current replica: files with the same MD5 are
-			 * linked from it instead of downloaded. */
-			if (otab) {
-				json_t *orep = json_array_get(
-					json_object_get(otab, "replicas"), 0);
-
-				if (orep)
-					json_object_set(tab, "old", orep);
-			}
-			if (json_array_append_new(tabs, tab) < 0)
-				goto fail;
-		}
-	}
-	return p;
-fail:
-	json_decref(p);
-	return NULL;
-}
-
 struct pick {
 	const struct jobinfo_table *st;
 	const char *dst;
@@ -309,6 +202,231 @@ static bool pick_wants(const struct pick *pk, const char *name)
 	return false;
 }
 
+/* What the planned tablets of one table share. */
+struct tplan {
+	struct ids *ids;
+	const struct spec *sp;
+	unsigned nbe; /* backends in the cluster */
+	int64_t gen;  /* replica generation: the job's id */
+	const struct jobinfo_table *st;
+	json_t *index_ids; /* index name -> id, per table */
+	size_t seed;	   /* spreads replicas over the backends */
+};
+
+/* Replicas on replication_num distinct backends, spread by the seed. */
+static int new_replicas(struct tplan *tp, json_t **out)
+{
+	json_t *arr = json_array();
+	size_t seed = tp->seed++;
+	unsigned k;
+	int64_t id;
+	int rc = arr ? 0 : -ENOMEM;
+
+	for (k = 0; rc == 0 && k < tp->sp->replication_num; k++) {
+		rc = next_id(tp->ids, &id);
+		if (rc == 0 &&
+		    json_array_append_new(
+			    arr,
+			    json_pack("{s:I, s:i, s:I}", "id", (json_int_t)id,
+				      "backend", (int)((seed + k) % tp->nbe),
+				      "gen", (json_int_t)tp->gen)) < 0)
+			rc = -ENOMEM;
+	}
+	if (rc < 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}
+
+/* One tablet: its id (@otab's, or new), new replicas, where it comes from
+ * in the snapshot, and the current replica to link unchanged files from. */
+static int plan_tablet(struct tplan *tp, const struct jobinfo_index *si,
+		       const struct jobinfo_tablet *stab, json_t *otab,
+		       json_t **out)
+{
+	json_t *reps = NULL, *tab, *orep;
+	int64_t id;
+	int rc = 0;
+
+	if (otab)
+		id = json_integer_value(json_object_get(otab, "id"));
+	else
+		rc = next_id(tp->ids, &id);
+	if (rc == 0)
+		rc = new_replicas(tp, &reps);
+	if (rc < 0)
+		return rc;
+	tab = json_pack("{s:I, s:o, s:{s:s, s:I, s:I, s:s, s:I, s:I}}", "id",
+			(json_int_t)id, "replicas", reps, "src", "table",
+			tp->st->name, "table_id", (json_int_t)tp->st->id,
+			"part_id", (json_int_t)stab->part_id, "index", si->name,
+			"index_id", (json_int_t)si->id, "tablet",
+			(json_int_t)stab->id);
+	if (!tab)
+		return -ENOMEM;
+	/* The current replica: files with the same MD5 are linked from it
+	 * instead of downloaded. */
+	orep = otab ? json_array_get(json_object_get(otab, "replicas"), 0)
+		    : NULL;
+	if (orep)
+		json_object_set(tab, "old", orep);
+	*out = tab;
+	return 0;
+}
+
+/* One index of a partition, with its tablets (@oix: the current one). */
+static int plan_index(struct tplan *tp, const struct jobinfo_index *si,
+		      json_t *oix, json_t **out)
+{
+	json_t *iid = json_object_get(tp->index_ids, si->name), *ix, *tab;
+	json_t *tabs = json_array();
+	int64_t id;
+	size_t k;
+	int rc = 0;
+
+	if (!iid) {
+		rc = next_id(tp->ids, &id);
+		if (rc < 0) {
+			json_decref(tabs);
+			return rc;
+		}
+		iid = json_integer(id);
+		json_object_set_new(tp->index_ids, si->name, iid);
+	}
+	ix = json_pack("{s:s, s:O, s:i, s:o}", "name", si->name, "id", iid,
+		       "schema_hash", (int)si->schema_hash, "tablets", tabs);
+	if (!ix)
+		return -ENOMEM;
+	for (k = 0; rc == 0 && k < si->ntablets; k++) {
+		rc = plan_tablet(
+			tp, si, &si->tablets[k],
+			oix ? json_array_get(json_object_get(oix, "tablets"), k)
+			    : NULL,
+			&tab);
+		if (rc == 0 && json_array_append_new(tabs, tab) < 0)
+			rc = -ENOMEM;
+	}
+	if (rc < 0) {
+		json_decref(ix);
+		return rc;
+	}
+	*out = ix;
+	return 0;
+}
+
+/*
+ * Build the committed form of one restored partition. Ids come from @old
+ * (same structure: keep them) or are new.
+ */
+static int plan_partition(struct tplan *tp,
+			  const struct jobinfo_partition *spart, json_t *old,
+			  json_t **out)
+{
+	json_t *p, *idxs = json_array(), *ix;
+	int64_t id;
+	size_t i;
+	int rc = 0;
+
+	p = json_pack("{s:s, s:I, s:o}", "name", spart->name, "version",
+		      (json_int_t)spart->version, "indexes", idxs);
+	if (!p)
+		return -ENOMEM;
+	if (old)
+		id = json_integer_value(json_object_get(old, "id"));
+	else
+		rc = next_id(tp->ids, &id);
+	if (rc == 0)
+		json_object_set_new(p, "id", json_integer(id));
+	for (i = 0; rc == 0 && i < spart->nindexes; i++) {
+		rc = plan_index(tp, &spart->indexes[i],
+				old ? catalog_find_named(
+					      json_object_get(old, "indexes"),
+					      spart->indexes[i].name, false)
+				    : NULL,
+				&ix);
+		if (rc == 0 && json_array_append_new(idxs, ix) < 0)
+			rc = -ENOMEM;
+	}
+	if (rc < 0) {
+		json_decref(p);
+		return rc;
+	}
+	json_object_set_new(p, "restored", json_true());
+	*out = p;
+	return 0;
+}
+
+/* Does @existing have the structure of the snapshot's table, in every
+ * partition the statement restores? If not, @why says where it differs. */
+static bool same_table(const struct pick *pk, json_t *existing, char *why,
+		       size_t wlen)
+{
+	json_t *old;
+	size_t i;
+
+	for (i = 0; i < pk->st->npartitions; i++) {
+		const struct jobinfo_partition *spart = &pk->st->partitions[i];
+
+		if (!pick_wants(pk, spart->name))
+			continue;
+		old = catalog_find_named(
+			json_object_get(existing, "partitions"), spart->name,
+			false);
+		if (old && !same_partition(old, spart, why, wlen))
+			return false;
+	}
+	return true;
+}
+
+/* The table's record before its restored partitions go in: a copy of
+ * @existing (@keep) with its index ids, or a new table. */
+static int table_base(struct tplan *tp, const char *db, const char *dst,
+		      json_t *existing, bool keep, json_t **out)
+{
+	json_t *tbl, *p, *ix;
+	size_t i, k;
+	int64_t id;
+	int rc;
+
+	if (!keep) {
+		rc = next_id(tp->ids, &id);
+		if (rc < 0)
+			return rc;
+		tbl = json_pack("{s:I, s:s, s:s, s:[]}", "id", (json_int_t)id,
+				"name", dst, "db", db, "partitions");
+		*out = tbl;
+		return tbl ? 0 : -ENOMEM;
+	}
+	tbl = json_deep_copy(existing);
+	if (!tbl)
+		return -ENOMEM;
+	/* Index ids are per table: reuse the existing ones. */
+	json_array_foreach (json_object_get(tbl, "partitions"), i, p)
+		json_array_foreach (json_object_get(p, "indexes"), k, ix)
+			json_object_set(
+				tp->index_ids,
+				json_string_value(json_object_get(ix, "name")),
+				json_object_get(ix, "id"));
+	*out = tbl;
+	return 0;
+}
+
+/* Put planned partition @p into @parts, in place of the one of its name. */
+static void put_partition(json_t *parts, json_t *p, const char *name)
+{
+	json_t *old = catalog_find_named(parts, name, false), *v;
+	size_t pos;
+
+	json_array_foreach (parts, pos, v)
+		if (v == old) {
+			json_array_set_new(parts, pos, p);
+			return;
+		}
+	json_array_append_new(parts, p);
+}
+
 /*
  * Plan one table: the record it will have after the commit. @existing is
  * the current record or NULL.
@@ -317,93 +435,50 @@ static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
 		      int64_t gen, const char *db, const struct pick *pk,
 		      json_t *existing, json_t **out, char *err, size_t errlen)
 {
-	json_t *tbl = NULL, *parts, *index_ids, *p, *old;
-	char why[256];
-	size_t i, seed = 0;
-	int64_t id;
-	bool keep = existing != NULL;
-	int rc = 0;
-
+	struct tplan tp = {.ids = ids,
+			   .sp = sp,
+			   .nbe = nbe,
+			   .gen = gen,
+			   .st = pk->st,
+			   .index_ids = json_object()};
+	json_t *tbl = NULL, *parts, *p;
+	char why[256] = "";
+	size_t i;
 	/* Same structure: overwrite in place (keeping ids); different:
 	 * only with force_replace, as a new table replacing the old. */
-	if (existing) {
-		for (i = 0; i < pk->st->npartitions && keep; i++) {
-			const struct jobinfo_partition *spart =
-				&pk->st->partitions[i];
-			if (!pick_wants(pk, spart->name))
-				continue;
-			old = catalog_find_named(
-				json_object_get(existing, "partitions"),
-				spart->name, false);
-			if (old &&
-			    !same_partition(old, spart, why, sizeof(why)))
-				keep = false;
-		}
-		if (!keep && !sp->force_replace)
-			return job_errf(
-				err, errlen, -EEXIST,
-				"table %s.%s exists with a different "
-				"structure (%s); add \"force_replace\" = "
-				"\"true\" to replace it",
-				db, pk->dst, why);
-	}
-	if (keep) {
-		tbl = json_deep_copy(existing);
-		index_ids = json_object();
-		/* Index ids are per table: reuse the existing ones. */
-		json_array_foreach (json_object_get(tbl, "partitions"), i, p) {
-			json_t *ix;
-			size_t k;
+	bool keep = existing && same_table(pk, existing, why, sizeof(why));
+	int rc;
 
-			json_array_foreach (json_object_get(p, "indexes"), k,
-					    ix)
-				json_object_set(
-					index_ids,
-					json_string_value(
-						json_object_get(ix, "name")),
-					json_object_get(ix, "id"));
-		}
-	} else {
-		if (next_id(ids, &id) < 0)
-			return -ENOMEM;
-		tbl = json_pack("{s:I, s:s, s:s, s:[]}", "id", (json_int_t)id,
-				"name", pk->dst, "db", db, "partitions");
-		index_ids = json_object();
-	}
-	if (!tbl || !index_ids) {
-		rc = -ENOMEM;
+	if (existing && !keep && !sp->force_replace)
+		rc = job_errf(err, errlen, -EEXIST,
+			      "table %s.%s exists with a different structure "
+			      "(%s); add \"force_replace\" = \"true\" to "
+			      "replace it",
+			      db, pk->dst, why);
+	else
+		rc = tp.index_ids ? table_base(&tp, db, pk->dst, existing, keep,
+					       &tbl)
+				  : -ENOMEM;
+	if (rc < 0)
 		goto out;
-	}
 	json_object_set_new(tbl, "state", json_string("NORMAL"));
 	json_object_set_new(tbl, "source_table", json_string(pk->st->name));
 	parts = json_object_get(tbl, "partitions");
-	for (i = 0; i < pk->st->npartitions; i++) {
+	for (i = 0; rc == 0 && i < pk->st->npartitions; i++) {
 		const struct jobinfo_partition *spart = &pk->st->partitions[i];
-		size_t pos;
 
 		if (!pick_wants(pk, spart->name))
 			continue;
-		old = keep ? catalog_find_named(parts, spart->name, false)
-			   : NULL;
-		p = plan_partition(ids, sp, nbe, gen, pk->st, spart, old,
-				   index_ids, &seed);
-		if (!p) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		json_object_set_new(p, "restored", json_true());
-		if (old) {
-			json_array_foreach (parts, pos, old)
-				if (old == catalog_find_named(
-						   parts, spart->name, false))
-					break;
-			json_array_set_new(parts, pos, p);
-		} else {
-			json_array_append_new(parts, p);
-		}
+		rc = plan_partition(
+			&tp, spart,
+			keep ? catalog_find_named(parts, spart->name, false)
+			     : NULL,
+			&p);
+		if (rc == 0)
+			put_partition(parts, p, spart->name);
 	}
 out:
-	json_decref(index_ids);
+	json_decref(tp.index_ids);
 	if (rc < 0) {
 		json_decref(tbl);
 		return rc;

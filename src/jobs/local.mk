@@ -26,3 +26,8 @@ libsnapfs_a_SOURCES += \
 	src/jobs/job_backup_upload.c \
 	src/jobs/job_backup_meta.c \
 	$(NULL)
+
+UNIT_TESTS += tests/unit/test-jobs
+tests_unit_test_jobs_SOURCES = tests/unit/test-jobs.c tests/unit/unit.h
+tests_unit_test_jobs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobs_LDADD = $(UNIT_LDADD)
