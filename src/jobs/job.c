@@ -623,7 +623,8 @@ static int resume_cb(const char *key, json_t *val, void *arg)
 }
 
 int job_engine_start(struct repo *repo, struct cluster *cl, unsigned threads,
-		     const struct job_kind_ops *const *kinds, struct jobs **out)
+		     const struct job_kind_ops *const kinds[JOB_KIND__COUNT],
+		     struct jobs **out)
 {
 	struct catalog_txn *t = NULL;
 	struct jobs *eng;
@@ -634,7 +635,7 @@ int job_engine_start(struct repo *repo, struct cluster *cl, unsigned threads,
 		return -ENOMEM;
 	eng->repo = repo;
 	eng->cl = cl;
-	eng->kinds = kinds;
+	memcpy(eng->kinds, kinds, sizeof(eng->kinds));
 	eng->threads = threads ? threads : 1;
 	pthread_mutex_init(&eng->lock, NULL);
 	pthread_cond_init(&eng->idle, NULL);

@@ -234,7 +234,7 @@ static const char *const backup_fields[] = {
 	NULL,
 };
 
-const struct job_kind_ops job_backup_ops = {
+static const struct job_kind_ops job_backup_ops = {
 	.name = "BACKUP",
 	.kind = JOB_KIND_BACKUP,
 	.spec = SPEC_BACKUP,
@@ -254,3 +254,8 @@ const struct job_kind_ops job_backup_ops = {
 	.cancelled = backup_cancelled,
 	.release = backup_release,
 };
+
+const struct job_kind_ops *job_backup_kind(void)
+{
+	return &job_backup_ops;
+}

@@ -59,8 +59,8 @@ static inline json_t *replica0(json_t *tab)
 	return json_array_get(json_object_get(tab, "replicas"), 0);
 }
 
-/* The BACKUP kind (job_backup.c). */
-extern const struct job_kind_ops job_backup_ops;
+/** The BACKUP kind's table (job_backup.c); static. */
+const struct job_kind_ops *job_backup_kind(void);
 
 /* ---- job_backup_plan.c -------------------------------------------------- */
 

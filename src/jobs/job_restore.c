@@ -381,7 +381,7 @@ static const char *const restore_fields[] = {
 	NULL,
 };
 
-const struct job_kind_ops job_restore_ops = {
+static const struct job_kind_ops job_restore_ops = {
 	.name = "RESTORE",
 	.kind = JOB_KIND_RESTORE,
 	.spec = SPEC_RESTORE,
@@ -401,3 +401,8 @@ const struct job_kind_ops job_restore_ops = {
 	.cancelled = restore_gc,
 	.release = restore_release,
 };
+
+const struct job_kind_ops *job_restore_kind(void)
+{
+	return &job_restore_ops;
+}

@@ -48,8 +48,8 @@ struct restore_work {
 	atomic_size_t next; /* next tablet for a download thread */
 };
 
-/* The RESTORE kind (job_restore.c). */
-extern const struct job_kind_ops job_restore_ops;
+/** The RESTORE kind's table (job_restore.c); static. */
+const struct job_kind_ops *job_restore_kind(void);
 
 /* ---- job_restore_plan.c ------------------------------------------------- */
 

@@ -144,8 +144,8 @@ struct jobs {
 	struct repo *repo;  /* read-only after start */
 	struct cluster *cl; /* read-only after start */
 	unsigned threads;   /* download threads per job */
-	/* The kinds, by enum job_kind; read-only after start. */
-	const struct job_kind_ops *const *kinds;
+	/* The kinds, by enum job_kind (static tables); read-only. */
+	const struct job_kind_ops *kinds[JOB_KIND__COUNT];
 	/*
 	 * guards list, every job's rec, state, running, committing, ending,
 	 * cancel_by/msg. May be taken inside a catalog write transaction
@@ -194,13 +194,13 @@ struct job {
 /* ---- job.c: the engine -------------------------------------------------- */
 
 /**
- * Start the engine with @kinds (indexed by enum job_kind, JOB_KIND__COUNT
- * of them, static): garbage-collect orphaned replica directories, then
- * resume every unfinished job found in the catalog.
+ * Start the engine with @kinds (indexed by enum job_kind; the tables are
+ * static, the array is copied): garbage-collect orphaned replica directories,
+ * then resume every unfinished job found in the catalog.
  * @return 0 and *out (stop with jobs_stop()); -errno from the catalog.
  */
 int job_engine_start(struct repo *repo, struct cluster *cl, unsigned threads,
-		     const struct job_kind_ops *const *kinds,
+		     const struct job_kind_ops *const kinds[JOB_KIND__COUNT],
 		     struct jobs **out);
 
 /** The kind whose name is @type ("RESTORE"); kinds[0] for NULL or an
