@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * job.h - RESTORE jobs: submission, the state machine, status.
+ * jobs.h - RESTORE and BACKUP jobs: submission, the state machine, status;
+ * and the snapshot management statements (DROP, CLEAN, VERIFY).
  *
  * A job is a catalog record ("job/<id>") written at every transition
  * before the new state's work starts, so a mount restarted after a crash
  * resumes it (or finishes its commit, which is one catalog transaction
  * together with FINISHED). Work runs on a thread per job with a pool of
- * download threads; control files submit and cancel, status files read.
+ * download (upload) threads; control files submit and cancel, status
+ * files read. Every function may be called from any thread.
  */
-#ifndef SNAPFS_JOB_H
-#define SNAPFS_JOB_H
+#ifndef SNAPFS_JOBS_H
+#define SNAPFS_JOBS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 struct cluster;
 struct repo;
 struct jobs;
+struct spec;
 
 enum job_state {
 	JOB_PENDING,
@@ -91,15 +94,48 @@ int jobs_drop_snapshot(struct jobs *j, const char *label, const char *ts,
 		       char *err, size_t errlen);
 
 /**
- * Parse and check a statement written to a control file, then start it.
+ * Start a parsed RESTORE or BACKUP statement as a job, or run a parsed
+ * CANCEL RESTORE/BACKUP. The caller has checked that sp->repo names the
+ * mounted repository (CANCEL names none); nothing here checks it again.
+ * Returns once the job is recorded and its thread started; the work goes
+ * on in the background (see jobs_status()).
+ * @param[in] sp from spec_parse(); not kept.
+ * @param[out] err on failure, one line for control/last_error, e.g.
+ *             "snapshot \"snap9\" not found in repository \"demo\"".
+ * @param[out] job_id the new (or cancelled) job's id; set only on
+ *             success. May be NULL.
+ * @return 0;
+ *         -EINVAL the statement fails validation here (not a job
+ *         statement; replication_num over the backends; a BACKUP without
+ *         a database; metadata_only into StarRocks; a snapshot that is
+ *         not usable; two tables restored under one name);
+ *         -ENOENT a snapshot, timestamp, database, table or partition it
+ *         names is not there, or no job to cancel runs;
+ *         -EBUSY a job holds the database (or the label), a table is
+ *         being restored, or the job to cancel is past its point of no
+ *         return;
+ *         -EEXIST a table exists with another structure (without
+ *         force_replace), or the BACKUP label exists;
+ *         -EROFS the repository can't be written (BACKUP);
+ *         -ENOSPC, -EIO, -ENOMEM and other -errno from the catalog or
+ *         the store, as they came.
+ */
+int jobs_submit_spec(struct jobs *j, const struct spec *sp, char *err,
+		     size_t errlen, int64_t *job_id);
+
+/**
+ * Parse a statement written to a control file, check that @ctl takes it
+ * and that it names the mounted repository, then jobs_submit_spec() it.
  * @param[out] err on failure, one line for control/last_error, e.g.
  *             "line 1, column 30: expected FROM ..." or
- *             "snapshot \"snap9\" not found in repository \"demo\"".
- * @param[out] job_id the new (or cancelled) job's id. May be NULL. * @return 0;
- * -EAGAIN the statement ends too early (more text may follow; err says what was
- * expected); -EINVAL bad statement; -ENOENT snapshot/table/partition or job to
- * cancel not found; -EBUSY a job of the database runs; -EEXIST table structure
- * conflict; -EROFS the repository can't be written (BACKUP); else -errno.
+ *             "repository \"x\" is not the mounted repository \"demo\"".
+ * @param[out] job_id the new (or cancelled) job's id. May be NULL.
+ * @return 0;
+ *         -EAGAIN the statement ends too early (more text may follow; err
+ *         says what was expected);
+ *         -EINVAL bad statement, or one @ctl does not take;
+ *         -ENOENT another repository than the mounted one;
+ *         else as jobs_submit_spec().
  */
 int jobs_submit(struct jobs *j, enum jobs_control ctl, const char *text,
 		size_t len, char *err, size_t errlen, int64_t *job_id);

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * job_backup_meta.c - the documents that make a backup a snapshot, in the
+ * layout Doris writes (see shared/reference/doris-repository-format.md):
+ * __meta.<md5> (the tables), then __info_<ts>.<md5> (the jobinfo) last:
+ * a snapshot is complete exactly when its info exists.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "cluster/cluster.h"
+#include "job_backup_int.h"
+#include "jobs_int.h"
+#include "repo/repo.h"
+#include "store/store.h"
+
+#include "base/banned.h"
+
+/* FeMetaVersion the documents we write claim (JSON meta from 136 on). */
+#define BACKUP_META_VERSION 140
+
+/* An index of the __info_ document: its tablets, each with its files
+ * ("<name>.<md5>"; none for metadata only), and their order. */
+static json_t *info_index(json_t *ix, bool sr, bool meta_only)
+{
+	json_t *jtabs = json_object(), *order = json_array(), *tab, *f, *files;
+	char id[32], name[400];
+	size_t d, e;
+
+	json_array_foreach (json_object_get(ix, "tablets"), d, tab) {
+		snprintf(id, sizeof(id), "%" PRId64, jint(tab, "id"));
+		files = json_array();
+		json_array_foreach (json_object_get(replica0(tab), "files"), e,
+				    f) {
+			if (meta_only)
+				break;
+			snprintf(name, sizeof(name), "%s.%s", jstr(f, "name"),
+				 jstr(f, "md5"));
+			json_array_append_new(files, json_string(name));
+		}
+		json_object_set_new(jtabs, id, files);
+		/* Bucket order: Doris writes numbers, StarRocks strings. */
+		json_array_append_new(order,
+				      sr ? json_string(id)
+					 : json_integer(jint(tab, "id")));
+	}
+	return json_pack("{s:I, s:i, s:o, s:o}", "id",
+			 (json_int_t)jint(ix, "id"), "schema_hash",
+			 (int)jint(ix, "schema_hash"), "tablets", jtabs,
+			 "tablets_order", order);
+}
+
+/* A table of the __info_ document: its partitions and their indexes. */
+static json_t *info_table(json_t *tbl, bool sr, bool meta_only)
+{
+	json_t *jparts = json_object(), *p, *ix, *jp, *jidx;
+	size_t b, c;
+
+	json_array_foreach (json_object_get(tbl, "partitions"), b, p) {
+		jidx = json_object();
+		jp = json_pack("{s:I, s:I, s:o}", "id",
+			       (json_int_t)jint(p, "id"), "version",
+			       (json_int_t)(jint(p, "version") > 0
+						    ? jint(p, "version")
+						    : 1),
+			       "indexes", jidx);
+		if (sr)
+			json_object_set_new(jp, "version_hash",
+					    json_integer(0));
+		json_object_set_new(jparts, jstr(p, "name"), jp);
+		json_array_foreach (json_object_get(p, "indexes"), c, ix)
+			json_object_set_new(jidx, jstr(ix, "name"),
+					    info_index(ix, sr, meta_only));
+	}
+	return json_pack("{s:I, s:o}", "id", (json_int_t)jint(tbl, "id"),
+			 "partitions", jparts);
+}
+
+/* The __info_ document, as BackupJobInfo writes it for the flavor. */
+static json_t *build_info(struct job *jb)
+{
+	bool sr = repo_flavor(jb->eng->repo) == REPO_FLAVOR_STARROCKS;
+	bool meta_only = strcmp(jstr(jb->rec, "Content"), "METADATA_ONLY") == 0;
+	json_t *info, *objs, *tbl;
+	size_t a;
+
+	objs = json_object();
+	info = json_pack("{s:s, s:s, s:I, s:I, s:o}", "name",
+			 jstr(jb->rec, "SnapshotName"), "database", jb->db,
+			 "id", (json_int_t)jint(jb->rec, "db_id"),
+			 "backup_time",
+			 (json_int_t)jint(jb->rec, "backup_time"),
+			 "backup_objects", objs);
+	if (!info)
+		return NULL;
+	json_array_foreach (
+		json_object_get(json_object_get(jb->rec, "plan"), "tables"), a,
+		tbl)
+		json_object_set_new(objs, jstr(tbl, "name"),
+				    info_table(tbl, sr, meta_only));
+	json_object_set_new(info, "backup_result", json_string("succeed"));
+	json_object_set_new(info, "meta_version",
+			    json_integer(BACKUP_META_VERSION));
+	if (sr) {
+		json_object_set_new(info, "starrocks_meta_version",
+				    json_integer(4));
+	} else {
+		json_object_set_new(info, "content",
+				    json_string(jstr(jb->rec, "Content")));
+		json_object_set_new(info, "new_backup_objects",
+				    json_pack("{s:[], s:[], s:[]}", "views",
+					      "odbc_tables", "odbc_resources"));
+	}
+	return info;
+}
+
+/*
+ * The __meta document: the framing Doris reads for meta_version >= 136
+ * around a description of the tables. It is snapfs's own catalog, not a
+ * Doris OlapTable serialisation (see docs/design.md).
+ */
+static json_t *build_meta(struct job *jb)
+{
+	json_t *map = json_object(), *tbl, *t;
+	size_t i;
+
+	json_array_foreach (
+		json_object_get(json_object_get(jb->rec, "plan"), "tables"), i,
+		tbl) {
+		t = json_deep_copy(tbl);
+		if (!t)
+			continue;
+		json_object_del(t, "state");
+		json_object_del(t, "job_id");
+		json_object_set_new(t, "clazz", json_string("OlapTable"));
+		json_object_set_new(t, "writer", json_string("snapfs"));
+		json_object_set_new(map, jstr(tbl, "name"), t);
+	}
+	return json_pack("{s:s, s:o, s:{}}", "db", jb->db, "tblNameMap", map,
+			 "resourceNameMap");
+}
+
+/* Upload bytes as "<dir><name>.<md5>". */
+static int put_named(struct job *jb, const char *dir, const char *name,
+		     const char *buf, size_t len)
+{
+	char hex[MD5_HEX_LEN + 1], key[2048];
+	int rc = md5_hex(buf, len, hex);
+
+	if (rc < 0)
+		return rc;
+	snprintf(key, sizeof(key), "%s%s.%s", dir, name, hex);
+	return store_put_buf(repo_store(jb->eng->repo), key, buf, len, 0);
+}
+
+int job_backup_meta_upload(struct job *jb)
+{
+	struct store *st = repo_store(jb->eng->repo);
+	char dir[1024], key[1100], *text = NULL, *framed = NULL, name[80];
+	json_t *doc, *ri;
+	size_t flen;
+	struct store_entry e;
+	int rc;
+
+	/* __repo_info: written once, directly, when the repository has
+	 * none. */
+	snprintf(key, sizeof(key), "%s__repo_info", repo_root(jb->eng->repo));
+	if (store_stat(st, key, &e) == -ENOENT) {
+		char now[32];
+
+		job_now(now, sizeof(now));
+		ri = json_pack("{s:s, s:s}", "name", repo_name(jb->eng->repo),
+			       "create_time", now);
+		text = ri ? json_dumps(ri, JSON_COMPACT) : NULL;
+		json_decref(ri);
+		rc = text ? store_put_buf(st, key, text, strlen(text), 0)
+			  : -ENOMEM;
+		free(text);
+		text = NULL;
+		if (rc < 0)
+			return rc;
+	}
+	snprintf(dir, sizeof(dir), "%s__ss_%s/", repo_root(jb->eng->repo),
+		 jstr(jb->rec, "SnapshotName"));
+	doc = build_meta(jb);
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	rc = text ? meta_frame(text, strlen(text), &framed, &flen) : -ENOMEM;
+	free(text);
+	if (rc == 0)
+		rc = put_named(jb, dir, "__meta", framed, flen);
+	free(framed);
+	if (rc < 0)
+		return rc;
+	/* Last: with it, the snapshot is complete. */
+	doc = build_info(jb);
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (!text)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "__info_%s", jstr(jb->rec, "Timestamp"));
+	rc = put_named(jb, dir, name, text, strlen(text));
+	free(text);
+	return rc;
+}

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * job_restore_fetch.c - RESTORE's work on the local disks: the planned
+ * replicas' directories (SNAPSHOTING), the listing of what each tablet
+ * holds in the repository (DOWNLOAD), and the download itself
+ * (DOWNLOADING): in parallel, MD5-checked as it streams, each file
+ * renamed into place only once it checks out, a file the table already
+ * has (same name and MD5) linked instead of fetched, and every further
+ * replica linked (or copied) from the first.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "cluster/cluster.h"
+#include "job_restore_int.h"
+#include "jobs_int.h"
+#include "repo/repo.h"
+#include "store/store.h"
+
+#include "base/banned.h"
+
+static int replica_dir(struct job *jb, json_t *rep, int64_t tablet, char *buf,
+		       size_t len)
+{
+	return cluster_replica_dir(
+		jb->eng->cl,
+		(unsigned)json_integer_value(json_object_get(rep, "backend")),
+		tablet, json_integer_value(json_object_get(rep, "id")),
+		json_integer_value(json_object_get(rep, "gen")), buf, len);
+}
+
+int job_restore_fetch_mkdirs(struct job *jb)
+{
+	struct restore_work *w = jb->work;
+	char dir[PATH_MAX];
+	json_t *rep;
+	size_t i, k;
+	int rc;
+
+	for (i = 0; i < w->ntabs; i++) {
+		json_t *tab = w->tabs[i].tablet;
+		int64_t tid = json_integer_value(json_object_get(tab, "id"));
+
+		json_array_foreach (json_object_get(tab, "replicas"), k, rep) {
+			rc = replica_dir(jb, rep, tid, dir, sizeof(dir));
+			if (rc == 0)
+				rc = cluster_make_replica(
+					jb->eng->cl,
+					(unsigned)json_integer_value(
+						json_object_get(rep,
+								"backend")),
+					tid,
+					json_integer_value(
+						json_object_get(rep, "id")),
+					json_integer_value(
+						json_object_get(rep, "gen")));
+			if (rc < 0) {
+				snap_log(LOG_ERR,
+					 "job %" PRId64 ": mkdir %s: %s",
+					 jb->id, dir, strerror(-rc));
+				return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Objects in a snapshot's __ss_content/, counted from its info (files
+ * the info doesn't list, as StarRocks writes, count as 3 per tablet). */
+static size_t snapshot_files(const struct jobinfo *ji)
+{
+	size_t n = 0, a, b, c, d;
+
+	for (a = 0; a < ji->ntables; a++)
+		for (b = 0; b < ji->tables[a].npartitions; b++)
+			for (c = 0; c < ji->tables[a].partitions[b].nindexes;
+			     c++) {
+				const struct jobinfo_index *ix =
+					&ji->tables[a].partitions[b].indexes[c];
+
+				for (d = 0; d < ix->ntablets; d++)
+					n += ix->tablets[d].nfiles
+						     ? ix->tablets[d].nfiles
+						     : 3;
+			}
+	return n;
+}
+
+int job_restore_fetch_list(struct job *jb)
+{
+	struct restore_work *w = jb->work;
+	const struct jobinfo_table *t;
+	const struct jobinfo_index *ix;
+	const struct jobinfo_tablet *tb;
+	struct repo_listing *l = NULL;
+	uint64_t files = 0, bytes = 0;
+	size_t i, k;
+	int rc = 0;
+
+	if (!w->snap)
+		return -ENOENT; /* resumed, and the snapshot is gone */
+	/* Remote: one flat listing of the snapshot (a request per 1000
+	 * objects) where that is fewer requests than one per tablet. */
+	if (store_can(repo_store(jb->eng->repo), STORE_CAP_REMOTE) &&
+	    w->ntabs > 1 && w->ntabs * 1000 > snapshot_files(w->snap->ji)) {
+		rc = repo_listing_load(jb->eng->repo, w->snap, &l);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < w->ntabs; i++) {
+		rc = job_restore_plan_source(
+			w->snap->ji, json_object_get(w->tabs[i].tablet, "src"),
+			&t, &ix, &tb);
+		if (rc < 0) {
+			job_request_cancel(jb, "error",
+					   "a planned tablet is not in the "
+					   "snapshot any more");
+			break;
+		}
+		rc = repo_tablet_files_in(jb->eng->repo, w->snap, l, t, ix, tb,
+					  &w->tabs[i].files,
+					  &w->tabs[i].nfiles);
+		if (rc < 0)
+			break;
+		for (k = 0; k < w->tabs[i].nfiles; k++) {
+			files++;
+			bytes += w->tabs[i].files[k].size;
+		}
+		if (job_should_stop(jb)) {
+			rc = -ECANCELED;
+			break;
+		}
+	}
+	repo_listing_free(l);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&jb->eng->lock);
+	jb->files_total = files;
+	jb->bytes_total = bytes;
+	pthread_mutex_unlock(&jb->eng->lock);
+	return 0;
+}
+
+/* Is @name with @md5 in the old replica's file list? */
+static bool old_has(json_t *old, const char *name, const char *md5)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach (json_object_get(old, "files"), i, f) {
+		if (strcmp(json_string_value(json_object_get(f, "name")),
+			   name) == 0 &&
+		    strcmp(json_string_value(json_object_get(f, "md5")), md5) ==
+			    0)
+			return true;
+	}
+	return false;
+}
+
+/* All of @buf, or -errno (ENOSPC as it is: a full disk says so). */
+static int write_all(int fd, const char *buf, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Download one object into @path, checking its MD5 as it streams. */
+static int fetch(struct job *jb, const struct repo_file *f, const char *path)
+{
+	struct store *st = repo_store(jb->eng->repo);
+	char tmp[PATH_MAX], hex[MD5_HEX_LEN + 1], msg[1024];
+	/* Remote: one request per file up to 8 MiB. */
+	const size_t chunk =
+		store_can(st, STORE_CAP_REMOTE) ? 8 << 20 : 1 << 20;
+	struct md5 *m = NULL;
+	uint64_t off = 0;
+	char *buf;
+	size_t n;
+	int fd, rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.part", path);
+	buf = malloc(chunk);
+	rc = buf ? md5_new(&m) : -ENOMEM;
+	if (rc < 0)
+		goto out;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (;;) {
+		rc = store_read(st, f->key, off, buf, chunk, &n);
+		if (rc < 0) {
+			/* Name the object and what the store said. */
+			char what[1024];
+
+			snprintf(what, sizeof(what), "download %s", f->key);
+			store_explain(rc, what, msg, sizeof(msg));
+			snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id, msg);
+			job_request_cancel(jb, "error", msg);
+			break;
+		}
+		if (n == 0)
+			break;
+		md5_update(m, buf, n);
+		rc = write_all(fd, buf, n);
+		if (rc < 0)
+			break;
+		off += n;
+		atomic_fetch_add(&jb->bytes_done, n);
+		if (job_should_stop(jb)) {
+			rc = -ECANCELED;
+			break;
+		}
+		if (n < chunk || (f->present && off >= f->size))
+			break; /* the end of the object: don't ask past it */
+	} /* On disk before it gets its final name: the commit may follow. */
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		goto out;
+	md5_final_hex(m, hex);
+	if (strcmp(hex, f->md5) != 0) {
+		snprintf(msg, sizeof(msg),
+			 "file %s: content MD5 %s does not match %s in its "
+			 "object name",
+			 f->key, hex, f->md5);
+		snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id, msg);
+		job_request_cancel(jb, "error", msg);
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (rename(tmp, path) < 0)
+		rc = -errno;
+out:
+	if (rc < 0)
+		unlink(tmp);
+	md5_free(m);
+	free(buf);
+	return rc;
+}
+
+/*
+ * The name a file gets in the local tablet: as the Doris BE does on
+ * restore, the tablet meta "<source tablet>.hdr" becomes
+ * "<local tablet>.hdr"; data files keep their names.
+ */
+static void local_name(const char *name, int64_t src_tid, int64_t tid,
+		       char *buf, size_t len)
+{
+	char hdr[40];
+
+	snprintf(hdr, sizeof(hdr), "%" PRId64 ".hdr", src_tid);
+	if (strcmp(name, hdr) == 0)
+		snprintf(buf, len, "%" PRId64 ".hdr", tid);
+	else
+		snprintf(buf, len, "%s", name);
+}
+
+static int download_tablet(struct job *jb, struct rtab *rt)
+{
+	json_t *tab = rt->tablet, *reps = json_object_get(tab, "replicas");
+	json_t *old = json_object_get(tab, "old"), *files;
+	int64_t tid = json_integer_value(json_object_get(tab, "id"));
+	int64_t src_tid = json_integer_value(
+		json_object_get(json_object_get(tab, "src"), "tablet"));
+	char d0[PATH_MAX], di[PATH_MAX], p0[PATH_MAX], pi[PATH_MAX];
+	char lname[NAME_MAX + 1];
+	char od[PATH_MAX], po[PATH_MAX], msg[600];
+	struct stat sb;
+	size_t i, k;
+	int rc;
+
+	rc = replica_dir(jb, json_array_get(reps, 0), tid, d0, sizeof(d0));
+	if (rc < 0)
+		return rc;
+	if (old && replica_dir(jb, old, tid, od, sizeof(od)) < 0)
+		old = NULL;
+	files = json_array();
+	if (!files)
+		return -ENOMEM;
+	for (i = 0; i < rt->nfiles; i++) {
+		const struct repo_file *f = &rt->files[i];
+
+		if (!f->present) {
+			snprintf(msg, sizeof(msg),
+				 "file %s is listed in the snapshot but "
+				 "missing from the repository",
+				 f->key);
+			job_request_cancel(jb, "error", msg);
+			rc = -ENOENT;
+			goto out;
+		}
+		local_name(f->name, src_tid, tid, lname, sizeof(lname));
+		snprintf(p0, sizeof(p0), "%s/%s", d0, lname);
+		if (old)
+			snprintf(po, sizeof(po), "%s/%s", od, lname);
+		/* Already here from before a restart: it was renamed into
+		 * place only after its MD5 checked out. */
+		if (stat(p0, &sb) == 0 && (uint64_t)sb.st_size == f->size) {
+			atomic_fetch_add(&jb->bytes_done, f->size);
+			atomic_fetch_add(&jb->files_reused, 1);
+		} else if (old && old_has(old, lname, f->md5) &&
+			   cluster_link_or_copy(po, p0) == 0) {
+			/* The table already has this exact file. */
+			atomic_fetch_add(&jb->bytes_done, f->size);
+			atomic_fetch_add(&jb->files_reused, 1);
+		} else {
+			rc = fetch(jb, f, p0);
+			if (rc < 0)
+				goto out;
+			atomic_fetch_add(&jb->files_fetched, 1);
+		}
+		for (k = 1; k < json_array_size(reps); k++) {
+			rc = replica_dir(jb, json_array_get(reps, k), tid, di,
+					 sizeof(di));
+			if (rc < 0)
+				goto out;
+			snprintf(pi, sizeof(pi), "%s/%s", di, lname);
+			rc = cluster_link_or_copy(p0, pi);
+			if (rc < 0) {
+				snap_log(LOG_ERR, "job %" PRId64 ": %s: %s",
+					 jb->id, pi, strerror(-rc));
+				goto out;
+			}
+		}
+		json_array_append_new(files,
+				      json_pack("{s:s, s:s, s:I}", "name",
+						lname, "md5", f->md5, "size",
+						(json_int_t)f->size));
+		atomic_fetch_add(&jb->files_done, 1);
+		job_test_pause(jb, "SNAPFS_TEST_FILE_DELAY_MS");
+		if (job_should_stop(jb)) {
+			rc = -ECANCELED;
+			goto out;
+		}
+	}
+	/* Every replica lists the files it holds; the commit stores it. */
+	pthread_mutex_lock(&jb->eng->lock);
+	json_array_foreach (reps, k, old)
+		json_object_set(old, "files", files);
+	pthread_mutex_unlock(&jb->eng->lock);
+out:
+	json_decref(files);
+	return rc;
+}
+
+static void *download_thread(void *arg)
+{
+	struct job *jb = arg;
+	struct restore_work *w = jb->work;
+	size_t i;
+	int rc;
+
+	while (!job_should_stop(jb)) {
+		i = atomic_fetch_add(&w->next, 1);
+		if (i >= w->ntabs)
+			break;
+		rc = download_tablet(jb, &w->tabs[i]);
+		if (rc < 0 && rc != -ECANCELED && !atomic_load(&jb->cancel)) {
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "download failed: %s",
+				 strerror(-rc)); /* unless fetch() named it */
+			job_request_cancel(jb, "error", msg);
+		}
+	}
+	return NULL;
+}
+
+int job_restore_fetch_all(struct job *jb)
+{
+	struct restore_work *w = jb->work;
+	unsigned n = jb->eng->threads < 32 ? jb->eng->threads : 32, i,
+		 started = 0;
+	pthread_t th[32];
+
+	atomic_store(&w->next, 0);
+	atomic_store(&jb->files_done, 0);
+	atomic_store(&jb->bytes_done, 0);
+	atomic_store(&jb->files_fetched, 0);
+	atomic_store(&jb->files_reused, 0);
+	for (i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, download_thread, jb) == 0)
+			started++;
+	if (started == 0)
+		download_thread(jb);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return job_should_stop(jb) ? -ECANCELED : 0;
+}
