@@ -12,3 +12,9 @@ UNIT_TESTS += tests/unit/test-spec
 tests_unit_test_spec_SOURCES = tests/unit/test-spec.c tests/unit/unit.h
 tests_unit_test_spec_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_spec_LDADD = $(UNIT_LDADD)
+
+# The statement parser's other files (spec_int.h) and the control-statement
+# plane (control.h). [control helper's block]
+libsnapfs_a_SOURCES += \
+	src/jobs/spec_int.h src/jobs/spec_lex.c src/jobs/spec_props.c \
+	$(NULL)
