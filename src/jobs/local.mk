@@ -17,4 +17,6 @@ tests_unit_test_spec_LDADD = $(UNIT_LDADD)
 # plane (control.h). [control helper's block]
 libsnapfs_a_SOURCES += \
 	src/jobs/spec_int.h src/jobs/spec_lex.c src/jobs/spec_props.c \
+	src/jobs/control.h src/jobs/control.c \
+	src/jobs/job_manage_int.h \
 	$(NULL)
