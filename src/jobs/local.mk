@@ -20,3 +20,8 @@ libsnapfs_a_SOURCES += \
 	src/jobs/control.h src/jobs/control.c \
 	src/jobs/job_manage_int.h \
 	$(NULL)
+
+UNIT_TESTS += tests/unit/test-control
+tests_unit_test_control_SOURCES = tests/unit/test-control.c tests/unit/unit.h
+tests_unit_test_control_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_control_LDADD = $(UNIT_LDADD)
