@@ -229,62 +229,74 @@ out:
 	return rc;
 }
 
+/* The statements this file runs, and what runs each. */
+static const struct {
+	enum spec_kind kind;
+	int (*run)(struct jobs *eng, const struct spec *sp, FILE *out,
+		   char *err, size_t errlen);
+	bool changes_repo; /* bump repo_gen afterwards (unless a dry run) */
+} manage_kinds[] = {
+	{SPEC_DROP_SNAPSHOT, do_drop, true},
+	{SPEC_CLEAN_SNAPSHOTS, do_clean, true},
+	{SPEC_VERIFY_SNAPSHOT, do_verify, false},
+};
+
+int jobs_manage_spec(struct jobs *eng, const struct spec *sp, char *err,
+		     size_t errlen, char **report)
+{
+	char *buf = NULL;
+	size_t i, n = 0;
+	FILE *out;
+	int rc;
+
+	for (i = 0; i < sizeof(manage_kinds) / sizeof(manage_kinds[0]); i++)
+		if (manage_kinds[i].kind == sp->kind)
+			break;
+	if (i == sizeof(manage_kinds) / sizeof(manage_kinds[0]))
+		return job_errf(err, errlen, -EINVAL,
+				"%s is not a snapshot management statement",
+				spec_kind_name(sp->kind));
+	out = open_memstream(&buf, &n);
+	if (!out)
+		return -ENOMEM;
+	rc = manage_kinds[i].run(eng, sp, out, err, errlen);
+	if (fclose(out) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (manage_kinds[i].changes_repo &&
+	    !(sp->kind == SPEC_CLEAN_SNAPSHOTS && sp->dry_run))
+		atomic_fetch_add(&eng->repo_gen, 1);
+	*report = buf;
+	return rc;
+}
+
+/*
+ * The text form, for a caller that has not parsed the statement (the
+ * mount, until it goes through control.c, which parses, checks the kind
+ * and the repository name, and calls jobs_manage_spec()). It checks no
+ * repository name: that is the control plane's, done once.
+ */
 int jobs_manage(struct jobs *eng, const char *text, size_t len, char *err,
 		size_t errlen, char **report)
 {
 	struct spec_err se = {0};
 	struct spec *sp = NULL;
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *out;
 	int rc;
 
 	rc = spec_parse(text, len, &se, &sp);
-	if (rc == -EINVAL)
+	if (rc == -EINVAL || rc == -EAGAIN)
 		return job_errf(err, errlen, rc, "line %u, column %u: %s",
 				se.line, se.col, se.msg);
 	if (rc < 0)
 		return rc;
 	if (sp->kind != SPEC_DROP_SNAPSHOT &&
 	    sp->kind != SPEC_CLEAN_SNAPSHOTS &&
-	    sp->kind != SPEC_VERIFY_SNAPSHOT) {
+	    sp->kind != SPEC_VERIFY_SNAPSHOT)
 		rc = job_errf(err, errlen, -EINVAL,
 			      "control/snapshots takes DROP SNAPSHOT, CLEAN "
 			      "SNAPSHOTS or VERIFY SNAPSHOT, not %s",
 			      spec_kind_name(sp->kind));
-		goto done;
-	}
-	if (strcmp(sp->repo, repo_name(eng->repo)) != 0) {
-		rc = job_errf(err, errlen, -ENOENT,
-			      "repository \"%s\" is not the mounted repository "
-			      "\"%s\"",
-			      sp->repo, repo_name(eng->repo));
-		goto done;
-	}
-	out = open_memstream(&buf, &n);
-	if (!out) {
-		rc = -ENOMEM;
-		goto done;
-	}
-	switch (sp->kind) {
-	case SPEC_DROP_SNAPSHOT:
-		rc = do_drop(eng, sp, out, err, errlen);
-		break;
-	case SPEC_CLEAN_SNAPSHOTS:
-		rc = do_clean(eng, sp, out, err, errlen);
-		break;
-	default:
-		rc = do_verify(eng, sp, out, err, errlen);
-		break;
-	}
-	fclose(out);
-	if (sp->kind != SPEC_VERIFY_SNAPSHOT &&
-	    !(sp->kind == SPEC_CLEAN_SNAPSHOTS && sp->dry_run))
-		atomic_fetch_add(&eng->repo_gen, 1);
-	*report = buf;
-	buf = NULL;
-done:
-	free(buf);
+	else
+		rc = jobs_manage_spec(eng, sp, err, errlen, report);
 	spec_free(sp);
 	return rc;
 }

@@ -63,23 +63,6 @@ int jobs_submit_spec(struct jobs *eng, const struct spec *sp, char *err,
 			spec_kind_name(sp->kind));
 }
 
-/* Is line:col (as spec_parse counts: UTF-8 characters) the end of text? */
-static bool at_end(const char *text, size_t len, unsigned line, unsigned col)
-{
-	unsigned l = 1, c = 1;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (text[i] == '\n') {
-			l++;
-			c = 1;
-		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-			c++;
-		}
-	}
-	return l == line && c == col;
-}
-
 /* The control file that takes statements of @k. */
 static const char *control_for(enum spec_kind k)
 {
@@ -134,12 +117,9 @@ int jobs_submit(struct jobs *eng, enum jobs_control ctl, const char *text,
 	int rc;
 
 	rc = spec_parse(text, len, &se, &sp);
-	if (rc == -EINVAL) {
-		job_errf(err, errlen, 0, "line %u, column %u: %s", se.line,
-			 se.col, se.msg);
-		/* Ran out of text: maybe the rest is still to be written. */
-		return at_end(text, len, se.line, se.col) ? -EAGAIN : rc;
-	}
+	if (rc == -EINVAL || rc == -EAGAIN) /* -EAGAIN: the text stops short */
+		return job_errf(err, errlen, rc, "line %u, column %u: %s",
+				se.line, se.col, se.msg);
 	if (rc < 0)
 		return rc;
 	rc = control_takes(ctl, sp, err, errlen);

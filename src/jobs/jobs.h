@@ -124,6 +124,29 @@ int jobs_submit_spec(struct jobs *j, const struct spec *sp, char *err,
 		     size_t errlen, int64_t *job_id);
 
 /**
+ * Run a parsed DROP SNAPSHOT, CLEAN SNAPSHOTS or VERIFY SNAPSHOT now, in
+ * the calling thread. The caller has checked that sp->repo names the
+ * mounted repository (control.c does); this does not look at it.
+ * Thread-safe: it takes the engine's lock to see which snapshots running
+ * jobs use.
+ * @param[in] sp a statement of one of those three kinds.
+ * @param[out] err why it was refused or failed, one line (errlen bytes).
+ * @param[out] report what was done or found, for control/last_report:
+ *             caller-owned (free()); set whenever the statement ran, also
+ *             on failure; untouched when it was refused before running
+ *             (another kind, out of memory).
+ * @return 0 (a VERIFY that finds problems too: its report says FAILED);
+ *         -EINVAL @sp is not one of the three kinds;
+ *         -ENOENT no such snapshot or timestamp;
+ *         -EBUSY a running job reads or writes the snapshot;
+ *         -EROFS the repository can't be written;
+ *         -EIO some of a CLEAN's drops failed (the report lists them);
+ *         -ENOMEM; else -errno from the store.
+ */
+int jobs_manage_spec(struct jobs *j, const struct spec *sp, char *err,
+		     size_t errlen, char **report);
+
+/**
  * Parse a statement written to a control file, check that @ctl takes it
  * and that it names the mounted repository, then jobs_submit_spec() it.
  * @param[out] err on failure, one line for control/last_error, e.g.
@@ -170,5 +193,9 @@ unsigned jobs_repo_generation(struct jobs *j);
 
 /** Wait until no job is running (tests, unmount). */
 void jobs_wait_idle(struct jobs *j);
+
+/* The control-statement plane over this engine (the mount and the command
+ * line write statements through it). */
+#include "control.h"
 
 #endif

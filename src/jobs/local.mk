@@ -1,11 +1,23 @@
-# src/jobs: the job engine, RESTORE, BACKUP, snapshot management, the statement parser.
+# src/jobs: the job engine and its kinds (RESTORE, BACKUP), snapshot
+# management, the statement parser and the control-statement plane.
+# jobs_int.h tells which file is in which layer of the folder.
 libsnapfs_a_SOURCES += \
 	src/jobs/jobs.h src/jobs/jobs_int.h \
+	src/jobs/control.h src/jobs/control.c \
+	src/jobs/jobs.c \
+	src/jobs/job_status.c \
 	src/jobs/job.c \
-	src/jobs/job_restore.c \
-	src/jobs/job_backup.c \
+	src/jobs/job_restore.c src/jobs/job_restore_int.h \
+	src/jobs/job_restore_plan.c \
+	src/jobs/job_restore_fetch.c \
+	src/jobs/job_backup.c src/jobs/job_backup_int.h \
+	src/jobs/job_backup_plan.c \
+	src/jobs/job_backup_upload.c \
+	src/jobs/job_backup_meta.c \
 	src/jobs/job_manage.c \
-	src/jobs/spec.c src/jobs/spec.h \
+	src/jobs/spec.c src/jobs/spec.h src/jobs/spec_int.h \
+	src/jobs/spec_lex.c \
+	src/jobs/spec_props.c \
 	$(NULL)
 
 UNIT_TESTS += tests/unit/test-spec
@@ -13,19 +25,10 @@ tests_unit_test_spec_SOURCES = tests/unit/test-spec.c tests/unit/unit.h
 tests_unit_test_spec_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_spec_LDADD = $(UNIT_LDADD)
 
-# The job engine's facade, status and the kinds' other files (jobs_int.h
-# tells which layer each is in).
-libsnapfs_a_SOURCES += \
-	src/jobs/jobs.c \
-	src/jobs/job_status.c \
-	src/jobs/job_restore_int.h \
-	src/jobs/job_restore_plan.c \
-	src/jobs/job_restore_fetch.c \
-	src/jobs/job_backup_int.h \
-	src/jobs/job_backup_plan.c \
-	src/jobs/job_backup_upload.c \
-	src/jobs/job_backup_meta.c \
-	$(NULL)
+UNIT_TESTS += tests/unit/test-control
+tests_unit_test_control_SOURCES = tests/unit/test-control.c tests/unit/unit.h
+tests_unit_test_control_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_control_LDADD = $(UNIT_LDADD)
 
 UNIT_TESTS += tests/unit/test-jobs
 tests_unit_test_jobs_SOURCES = tests/unit/test-jobs.c tests/unit/unit.h

@@ -109,9 +109,16 @@ struct spec {
  * @param[out] err on failure: position and a message a person can act on,
  *             e.g. `unknown property "foo" (allowed: backup_timestamp, ...)`
  *             or `expected FROM after the snapshot label, found "TO"`.
- * @param[out] out caller-owned; free with spec_free().
- * @return 0; -EINVAL on a syntax error, unknown property, bad or missing
- *         value (err says which); -ENOMEM.
+ * @param[out] out caller-owned; free with spec_free(). Untouched on failure.
+ * @return 0;
+ *         -EAGAIN the text ends before the statement is whole, so more text
+ *         may complete it: it stops at the end (a clause, name, value or
+ *         required property still to come), inside a string, quoted name
+ *         or comment still open, or at a word the end may have cut short
+ *         (err says what was expected there, as for -EINVAL);
+ *         -EINVAL a syntax error, unknown property, bad or missing value
+ *         that no text added at the end can mend (err says which);
+ *         -ENOMEM.
  */
 int spec_parse(const char *text, size_t len, struct spec_err *err,
 	       struct spec **out);

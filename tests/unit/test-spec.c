@@ -67,8 +67,11 @@ static struct spec *ok(const char *text)
 	return sp;
 }
 
-/* Parse text, which must fail; return the error. */
-static struct spec_err bad(const char *text, size_t len)
+/*
+ * Parse text, which must fail with want (-EINVAL: invalid; -EAGAIN: the
+ * text stops short of a whole statement); return the error.
+ */
+static struct spec_err bad_rc(const char *text, size_t len, int want)
 {
 	struct spec *sentinel = (struct spec *)&sentinel, *sp = sentinel;
 	struct spec_err err;
@@ -76,7 +79,8 @@ static struct spec_err bad(const char *text, size_t len)
 
 	memset(&err, 0, sizeof(err));
 	rc = parse_n(text, len, &err, &sp);
-	ck_assert_msg(rc == -EINVAL, "%s\n  -> %d, expected -EINVAL", text, rc);
+	ck_assert_msg(rc == want, "%.*s\n  -> %d (%s), expected %d", (int)len,
+		      text, rc, err.msg, want);
 	ck_assert_ptr_eq(sp, sentinel);
 	ck_assert_msg(err.line >= 1 && err.col >= 1, "%s: position %u:%u", text,
 		      err.line, err.col);
@@ -85,10 +89,34 @@ static struct spec_err bad(const char *text, size_t len)
 	return err;
 }
 
+static struct spec_err bad(const char *text, size_t len)
+{
+	return bad_rc(text, len, -EINVAL);
+}
+
+/* Is line:col (1-based, columns in UTF-8 characters) the end of text? */
+static bool at_end(const char *text, unsigned line, unsigned col)
+{
+	unsigned l = 1, c = 1;
+
+	for (; *text; text++) {
+		if (*text == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)*text & 0xc0) != 0x80) {
+			c++;
+		}
+	}
+	return l == line && c == col;
+}
+
+/* An error at the end of the text is "incomplete", anywhere else not. */
 static void is_err(const char *text, unsigned line, unsigned col,
 		   const char *msg)
 {
-	struct spec_err err = bad(text, strlen(text));
+	struct spec_err err =
+		bad_rc(text, strlen(text),
+		       at_end(text, line, col) ? -EAGAIN : -EINVAL);
 
 	ck_assert_msg(err.line == line && err.col == col &&
 			      strcmp(err.msg, msg) == 0,
@@ -744,6 +772,25 @@ struct bad_case {
 	const char *msg; /* must appear in the message */
 };
 
+/*
+ * A case fails with -EAGAIN (the text stops short) if its error is at the
+ * end, else with -EINVAL; except these, whose marker is a word the end of
+ * the text may have cut short (a name may follow FROM: "TOP" would do).
+ */
+static const char *const cut_words[] = {
+	"CLEAN SNAPSHOTS FROM TO",
+};
+
+static int bad_case_rc(const struct bad_case *c)
+{
+	size_t i;
+
+	for (i = 0; i < N(cut_words); i++)
+		if (strcmp(c->text, cut_words[i]) == 0)
+			return -EAGAIN;
+	return c->at == AT_END ? -EAGAIN : -EINVAL;
+}
+
 static const struct bad_case bad_cases[] = {
 	{"", AT_END,
 	 "empty statement: expected RESTORE, BACKUP, CANCEL, DROP, CLEAN or "
@@ -1194,7 +1241,7 @@ START_TEST(test_bad)
 	struct spec_err err;
 	const char *at;
 
-	err = bad(c->text, len);
+	err = bad_rc(c->text, len, bad_case_rc(c));
 	ck_assert_msg(strstr(err.msg, c->msg),
 		      "%s\n  got      %s\n  wanted   %s", c->text, err.msg,
 		      c->msg);
@@ -1426,19 +1473,27 @@ START_TEST(test_api)
 	ck_assert(memcmp(&err, &before, sizeof(err)) == 0);
 	spec_free(sp);
 
+	/* "CAN" may become CANCEL: incomplete, and err says what is
+	 * expected. */
 	sp = sentinel;
-	ck_assert_int_eq(spec_parse(good, 3, &err, &sp), -EINVAL);
+	ck_assert_int_eq(spec_parse(good, 3, &err, &sp), -EAGAIN);
+	ck_assert_ptr_eq(sp, sentinel);
+	ck_assert_str_eq(err.msg, "expected RESTORE, BACKUP, CANCEL, DROP, "
+				  "CLEAN or VERIFY, found \"CAN\"");
+	ck_assert_uint_eq(err.col, 1);
+	ck_assert_int_eq(spec_parse("CANX", 4, &err, &sp), -EINVAL);
 	ck_assert_ptr_eq(sp, sentinel);
 
 	/* No err buffer is fine too. */
-	ck_assert_int_eq(spec_parse(good, 3, NULL, &sp), -EINVAL);
+	ck_assert_int_eq(spec_parse(good, 3, NULL, &sp), -EAGAIN);
+	ck_assert_int_eq(spec_parse("CANX", 4, NULL, &sp), -EINVAL);
 	ck_assert_ptr_eq(sp, sentinel);
 
-	/* An empty statement, with or without a pointer. */
-	ck_assert_int_eq(spec_parse(NULL, 0, &err, &sp), -EINVAL);
+	/* An empty statement, with or without a pointer: nothing yet. */
+	ck_assert_int_eq(spec_parse(NULL, 0, &err, &sp), -EAGAIN);
 	ck_assert_str_eq(err.msg, "empty statement: expected RESTORE, BACKUP, "
 				  "CANCEL, DROP, CLEAN or VERIFY");
-	ck_assert_int_eq(spec_parse("", 0, &err, &sp), -EINVAL);
+	ck_assert_int_eq(spec_parse("", 0, &err, &sp), -EAGAIN);
 	ck_assert_ptr_eq(sp, sentinel);
 }
 END_TEST
@@ -1511,31 +1566,165 @@ static bool prefix_must_fail(const char *s, size_t n)
 	return depth > 0 || q;
 }
 
+/*
+ * Are the first n bytes of s inside a string, quoted name or comment, so
+ * that whatever follows them is part of it?
+ */
+static bool open_at(const char *s, size_t n)
+{
+	char q = 0; /* the open quote, '-' for a line comment, '*' */
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (q == '-') {
+			if (s[i] == '\n')
+				q = 0;
+		} else if (q == '*') {
+			if (s[i] == '*' && i + 1 < n && s[i + 1] == '/') {
+				q = 0;
+				i++;
+			}
+		} else if (q) {
+			if (s[i] == '\\' && q != '`')
+				i++;
+			else if (s[i] == q)
+				q = 0;
+		} else if (s[i] == '"' || s[i] == '\'' || s[i] == '`') {
+			q = s[i];
+		} else if (s[i] == '#' ||
+			   (s[i] == '-' && i + 1 < n && s[i + 1] == '-')) {
+			q = '-';
+		} else if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
+			q = '*';
+			i++;
+		}
+	}
+	return q != 0;
+}
+
+/*
+ * Every prefix of a valid statement is a statement (0) or one the text
+ * stops short of (-EAGAIN), never an invalid one; and the same prefix
+ * followed by " ,," (which no statement has) is invalid (-EINVAL), unless
+ * the prefix ends inside a string or comment, which swallows it.
+ */
 START_TEST(test_prefixes)
 {
 	const char *s = valid[_i];
 	struct spec *sentinel = (struct spec *)&sentinel, *sp;
 	size_t len = strlen(s), n;
 	struct spec_err err;
-	int rc;
+	char *bad_tail;
+	int rc, rc2;
 
+	bad_tail = malloc(len + 4);
+	ck_assert_ptr_nonnull(bad_tail);
 	for (n = 0; n <= len; n++) {
 		sp = sentinel;
 		memset(&err, 0, sizeof(err));
 		rc = parse_n(s, n, &err, &sp);
-		ck_assert_msg(rc == 0 || rc == -EINVAL, "prefix %zu: %d", n,
-			      rc);
+		ck_assert_msg(rc == 0 || rc == -EAGAIN,
+			      "prefix %zu of %s: %d at %u:%u: %s", n, s, rc,
+			      err.line, err.col, err.msg);
 		if (rc == 0) {
 			ck_assert_msg(!prefix_must_fail(s, n),
 				      "prefix %zu of %s parsed", n, s);
 			check_sane(sp);
 			spec_free(sp);
-			continue;
+		} else {
+			ck_assert_msg(n < len, "whole statement failed");
+			ck_assert_ptr_eq(sp, sentinel);
+			ck_assert(err.line >= 1 && err.col >= 1 && err.msg[0]);
 		}
-		ck_assert_msg(n < len, "whole statement failed: %u:%u: %s",
-			      err.line, err.col, err.msg);
-		ck_assert_ptr_eq(sp, sentinel);
-		ck_assert(err.line >= 1 && err.col >= 1 && err.msg[0]);
+		memcpy(bad_tail, s, n);
+		memcpy(bad_tail + n, " ,,", 3);
+		sp = sentinel;
+		rc2 = parse_n(bad_tail, n + 3, &err, &sp);
+		if (rc2 == 0)
+			spec_free(sp);
+		ck_assert_msg(rc2 == (open_at(s, n) ? rc : -EINVAL),
+			      "%.*s: %d (%s)", (int)n + 3, bad_tail, rc2,
+			      err.msg);
+	}
+	free(bad_tail);
+}
+END_TEST
+
+/* Where the text stops decides between "incomplete" and "invalid". */
+START_TEST(test_incomplete)
+{
+	static const struct {
+		const char *text;
+		int rc;
+	} cases[] = {
+		/* A word cut short may become the keyword needed ... */
+		{"RESTORE SNAP", -EAGAIN},
+		{"restore snapshot s fr", -EAGAIN},
+		{"CANCEL RESTORE FR", -EAGAIN},
+		{"CLEAN SNAPSHOTS F", -EAGAIN},
+		{R "PROP", -EAGAIN},
+		{R "ON (t PART", -EAGAIN},
+		{"RESTORE SNAPSHOT s FROM-", -EAGAIN},
+		/* ... or not. */
+		{"RESTORE SNAPX", -EINVAL},
+		{"CANCEL RESTORE d", -EINVAL},
+		{"CLEAN SNAPSHOTS x", -EINVAL},
+		{R "garbage", -EINVAL},
+		{R "EXCLUDE", -EINVAL},
+		{"CANCEL RESTORE FROM d PROPERTIES", -EINVAL},
+		/* A keyword where a name goes may become a name ... */
+		{"RESTORE SNAPSHOT FROM", -EAGAIN},
+		{R "ON (t1, t1", -EAGAIN},
+		{"BACKUP SNAPSHOT d.s TO r ON (ALL", -EAGAIN},
+		/* ... but not once it ends. */
+		{"RESTORE SNAPSHOT FROM r", -EINVAL},
+		{R "ON (t1, t1)", -EINVAL},
+		{"BACKUP SNAPSHOT d.s TO r ON (ALL TABLES)", -EINVAL},
+		/* After the statement, only a comment. */
+		{"CANCEL RESTORE FROM d; -", -EAGAIN},
+		{"CANCEL RESTORE FROM d; /", -EAGAIN},
+		{"CANCEL RESTORE FROM d; /* c", -EAGAIN},
+		{"CANCEL RESTORE FROM d; x", -EINVAL},
+		{"CANCEL RESTORE FROM d; P", -EINVAL},
+		{"CANCEL RESTORE FROM d; * ", -EINVAL},
+		/* Open strings and names, missing properties. */
+		{RP ", 'timeout' = '6", -EAGAIN},
+		{RP ", 'timeout' = '6\\", -EAGAIN},
+		{RP ", 'timeout' = '6\\x'", -EINVAL},
+		{"CANCEL RESTORE FROM `d", -EAGAIN},
+		{"RESTORE SNAPSHOT s FROM r", -EAGAIN},
+		{"RESTORE SNAPSHOT s FROM r;", -EINVAL},
+		{CS, -EAGAIN},
+		{CS "PROPERTIES ('dry_run' = 'true')", -EAGAIN},
+		{CS "PROPERTIES ('dry_run' = 'true');", -EINVAL},
+		/* Bad values are bad however the text goes on. */
+		{RP ", 'timeout' = '6'", -EINVAL},
+		{RP ", 'bogus'", -EINVAL},
+		{"CANCEL RESTORE FROM d\x01", -EINVAL},
+	};
+	struct spec_err err;
+	size_t i;
+
+	for (i = 0; i < N(cases); i++) {
+		err = bad_rc(cases[i].text, strlen(cases[i].text), cases[i].rc);
+		ck_assert(err.msg[0]);
+	}
+	/* The message is the same either way: it says what was expected. */
+	err = bad_rc("CANCEL RESTORE FR", 17, -EAGAIN);
+	ck_assert_str_eq(err.msg,
+			 "expected FROM after CANCEL RESTORE, found \"FR\"");
+	err = bad_rc("CANCEL RESTORE", 14, -EAGAIN);
+	ck_assert_str_eq(err.msg, "expected FROM after CANCEL RESTORE, found "
+				  "end of input");
+	/* A NUL byte, and a name too long, are never mended. */
+	err = bad_rc("CANCEL RESTORE FROM d\0", 22, -EINVAL);
+	ck_assert_str_eq(err.msg, "NUL byte in the statement");
+	{
+		char stmt[400];
+
+		snprintf(stmt, sizeof(stmt), "CANCEL RESTORE FROM %0300d", 7);
+		err = bad_rc(stmt, strlen(stmt), -EINVAL);
+		ck_assert(strstr(err.msg, "at most 255 bytes"));
 	}
 }
 END_TEST
@@ -1548,7 +1737,7 @@ static void parse_any(const char *buf, size_t len)
 
 	err.msg[0] = '\0';
 	rc = parse_n(buf, len, &err, &sp);
-	ck_assert_msg(rc == 0 || rc == -EINVAL, "rc %d", rc);
+	ck_assert_msg(rc == 0 || rc == -EINVAL || rc == -EAGAIN, "rc %d", rc);
 	if (rc == 0) {
 		check_sane(sp);
 		spec_free(sp);
@@ -1695,6 +1884,7 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_long_names);
 	tcase_add_test(tc, test_api);
+	tcase_add_test(tc, test_incomplete);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("robustness");
