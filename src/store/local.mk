@@ -1,8 +1,15 @@
 # src/store: the object-store interface, its backends and layers.
 libsnapfs_a_SOURCES += \
-	src/store/store.c src/store/store.h \
+	src/store/store.c src/store/store.h src/store/store_int.h \
+	src/store/store_import.c \
 	src/store/store_file.c \
-	src/store/store_s3.c \
+	src/store/store_mem.c \
+	src/store/store_s3.c src/store/s3_int.h \
+	src/store/s3req.c \
+	src/store/s3put.c \
+	src/store/retry.c \
+	src/store/readahead.c \
+	src/store/fault.c \
 	src/store/s3xml.c src/store/s3xml_int.h \
 	src/store/s3cred.c src/store/s3cred_int.h \
 	$(NULL)
