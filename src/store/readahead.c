@@ -26,8 +26,9 @@
  * fetch. But the layer does not stop at it: a read that wants bytes past a
  * short window asks the lower store again, and only an answer of 0 bytes
  * ends it. So a lower store that answers in short pieces still reads
- * whole, at the price of one extra lower read when a caller asks past the
- * end of an object (callers that know its size do not).
+ * whole, at the price of one lower read past the end when a caller asks
+ * for bytes there (callers that know the size do not); the stream then
+ * remembers where the object ends.
  *
  * Lock order: ra->lock, then no other; a stream's lock is taken without
  * ra->lock held, after the stream was pinned (users > 0) under ra->lock.
@@ -59,6 +60,7 @@ struct ra_stream {
 	bool dead;	   /* out of the table (a write): last user frees */
 	uint64_t next;	   /* where an in-order read would start */
 	uint64_t lo, hi;   /* copy of the window's range, for matching */
+	uint64_t end_seen; /* copy of end */
 	uint64_t last_use; /* ra->tick of the last use */
 	time_t used_at;	   /* monotonic seconds of the last use */
 	struct ra_stream *gc_next; /* on a list of streams to free */
@@ -69,6 +71,7 @@ struct ra_stream {
 	uint64_t win_off;
 	bool win_valid;
 	bool short_win; /* the window came back short: likely the end */
+	uint64_t end;	/* where a lower read found nothing: the end */
 	size_t grow;	/* window size now: doubles while reads are in order */
 	/* The background fetch: while running, only its thread touches
 	 * pf_buf, pf_got and pf_rc; joined before anyone reads them. */
@@ -192,9 +195,11 @@ static struct ra_stream *tab_match(struct ra_store *ra, const char *key,
 		if (strcmp(s->key, key) != 0)
 			continue;
 		(*same_key)++;
-		if (s->next == off)
-			return s;
-		if (!within && off >= s->lo && off < s->hi)
+		if (s->next == off || off >= s->end_seen)
+			return s; /* expected here, or knows this is the end */
+		/* In the window, or right after it: fs reads of a file
+		 * may skip within a window and still be in order. */
+		if (!within && off >= s->lo && off <= s->hi && s->hi > s->lo)
 			within = s;
 	}
 	return within;
@@ -213,6 +218,8 @@ static struct ra_stream *stream_new(struct ra_store *ra, const char *key)
 	}
 	s->lower = ra->lower;
 	s->next = UINT64_MAX;
+	s->end_seen = UINT64_MAX;
+	s->end = UINT64_MAX;
 	s->grow = ra->min;
 	pthread_mutex_init(&s->lock, NULL);
 	return s;
@@ -252,16 +259,23 @@ static struct ra_stream *stream_get(struct ra_store *ra, const char *key,
 	return s;
 }
 
-/* Unpin @s after a read that ended at @end (UINT64_MAX: failed). */
-static void stream_put(struct ra_store *ra, struct ra_stream *s, uint64_t end,
-		       uint64_t lo, uint64_t hi)
+/* What stream_put() copies for matching: the stream's state after a
+ * read, taken under its lock. */
+struct ra_seen {
+	uint64_t next, lo, hi, end;
+};
+
+/* Unpin @s after a read; @seen is its state then. */
+static void stream_put(struct ra_store *ra, struct ra_stream *s,
+		       const struct ra_seen *seen)
 {
 	bool free_it;
 
 	pthread_mutex_lock(&ra->lock);
-	s->next = end;
-	s->lo = lo;
-	s->hi = hi;
+	s->next = seen->next;
+	s->lo = seen->lo;
+	s->hi = seen->hi;
+	s->end_seen = seen->end;
 	s->used_at = now_sec();
 	free_it = --s->users == 0 && s->dead;
 	pthread_mutex_unlock(&ra->lock);
@@ -377,6 +391,8 @@ static int refill(struct ra_store *ra, struct ra_stream *s, uint64_t pos,
 		s->short_win = got < want;
 	}
 	s->win_valid = true;
+	if (s->win_len == 0)
+		s->end = pos;
 	if (in_order && !s->short_win && s->win_len)
 		prefetch_start(ra, s);
 	return 0;
@@ -400,6 +416,8 @@ static int stream_serve(struct ra_store *ra, struct ra_stream *s, uint64_t off,
 			done += n;
 			continue;
 		}
+		if (pos >= s->end)
+			break; /* known to be past the end */
 		rc = refill(ra, s, pos, len - done);
 		if (rc < 0)
 			return rc;
@@ -415,7 +433,7 @@ static int ra_read(struct store *st, const char *key, uint64_t off, void *buf,
 {
 	struct ra_store *ra = ra_from_store(st);
 	struct ra_stream *s = NULL;
-	uint64_t lo = 0, hi = 0;
+	struct ra_seen seen = {.next = UINT64_MAX};
 	int rc;
 
 	if (len > 0 && len < ra->max)
@@ -425,12 +443,15 @@ static int ra_read(struct store *st, const char *key, uint64_t off, void *buf,
 					    nread);
 	pthread_mutex_lock(&s->lock);
 	rc = stream_serve(ra, s, off, buf, len, nread);
+	if (rc == 0)
+		seen.next = off + *nread;
 	if (s->win_valid) {
-		lo = s->win_off;
-		hi = s->win_off + s->win_len;
+		seen.lo = s->win_off;
+		seen.hi = s->win_off + s->win_len;
 	}
+	seen.end = s->end;
 	pthread_mutex_unlock(&s->lock);
-	stream_put(ra, s, rc == 0 ? off + *nread : UINT64_MAX, lo, hi);
+	stream_put(ra, s, &seen);
 	return rc;
 }
 
