@@ -574,7 +574,8 @@ int store_fault_wrap(struct store *lower, const char *spec, struct store **out)
 	}
 	pthread_mutex_init(&f->lock, NULL);
 	f->base.ops = &fault_ops;
-	f->base.caps = lower->caps | (k->remote ? STORE_CAP_REMOTE : 0);
+	f->base.caps =
+		store_caps_of(lower) | (k->remote ? STORE_CAP_REMOTE : 0);
 	f->lower = lower;
 	f->k = k;
 	*out = &f->base;

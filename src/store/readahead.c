@@ -576,7 +576,7 @@ int store_readahead_wrap(struct store *lower,
 	}
 	pthread_mutex_init(&ra->lock, NULL);
 	ra->base.ops = &ra_ops;
-	ra->base.caps = lower->caps;
+	ra->base.caps = store_caps_of(lower);
 	ra->lower = lower;
 	*out = &ra->base;
 	return 0;

@@ -394,7 +394,7 @@ int store_retry_wrap(struct store *lower, const struct store_opts *o,
 		return -ENOMEM;
 	}
 	r->base.ops = &retry_ops;
-	r->base.caps = lower->caps;
+	r->base.caps = store_caps_of(lower);
 	r->lower = lower;
 	store_retry_policy_init(&r->pol, o);
 	*out = &r->base;

@@ -95,8 +95,9 @@ typedef ssize_t (*store_src_fn)(void *arg, void *buf, size_t len);
 
 struct store_ops {
 	const char *scheme; /**< URL scheme, e.g. "file"; a layer's name */
-	/** enum store_caps of a backend of this scheme; open() copies it into
-	 * struct store.caps, which is what store_can() reads. 0 for layers. */
+	/** enum store_caps every instance of these ops has; an instance may
+	 * have more in struct store.caps (store_can() reads both). 0 for
+	 * layers, whose instances carry their lower store's. */
 	unsigned caps;
 
 	/**
@@ -181,8 +182,10 @@ struct store_ops {
 struct store {
 	const struct store_ops *ops;
 	char *url;     /**< URL for display: never holds secrets */
-	unsigned caps; /**< enum store_caps of this instance: a layer reports
-			  its lower store's (read-only after open/wrap) */
+	unsigned caps; /**< enum store_caps of this instance beyond
+			  ops->caps: a layer reports its lower store's;
+			  0 is fine for a backend (read-only after
+			  open/wrap) */
 };
 
 /** Most keys one remove_many() call takes (the S3 DeleteObjects limit). */
@@ -192,7 +195,15 @@ struct store {
 extern const struct store_ops store_file_ops;
 /** The s3:// backend (any S3-compatible object store). */
 extern const struct store_ops store_s3_ops;
-/** The mem:// backend: objects in this process's memory (tests). */
+/**
+ * The mem:// backend: objects in this process's memory, the test double
+ * for everything above the store. URL form mem://NAME[/PREFIX], NAME of
+ * [A-Za-z0-9._-]; every store opened on NAME in this process sees the same
+ * objects, also after all were closed, until store_mem_clear(NAME). Keys
+ * follow file://'s rules (-EINVAL for empty, "." or ".." components);
+ * listings take any delimiter. Caps: RENAME, RANGE_READ, WRITE (wrap it in
+ * the fault layer with "remote" to look remote).
+ */
 extern const struct store_ops store_mem_ops;
 
 /**
@@ -270,9 +281,11 @@ static inline int store_read(struct store *st, const char *key, uint64_t off,
 	return st->ops->read(st, key, off, buf, len, nread);
 }
 
+/** Whether @st can do all of @caps: its ops table's capabilities, or its
+ * instance's (a layer's are its lower store's). */
 static inline bool store_can(const struct store *st, unsigned caps)
 {
-	return (st->caps & caps) == caps;
+	return ((st->caps | st->ops->caps) & caps) == caps;
 }
 
 /**

@@ -41,6 +41,12 @@ void store_error_save(struct store_error_state *out);
 /** Make @e this thread's error state. */
 void store_error_restore(const struct store_error_state *e);
 
+/** All the capabilities of @st, for a layer to report as its own. */
+static inline unsigned store_caps_of(const struct store *st)
+{
+	return st->caps | st->ops->caps;
+}
+
 /* ---- the retry policy (retry.c) ----------------------------------------- */
 
 #define STORE_RETRY_DEFAULT_RETRIES 5
