@@ -78,6 +78,11 @@ static int spy_remove(struct store *s, const char *key)
 	return store_remove(((struct spy *)s)->lower, key);
 }
 
+static int spy_rename(struct store *s, const char *from, const char *to)
+{
+	return store_rename(((struct spy *)s)->lower, from, to);
+}
+
 static void spy_close(struct store *s)
 {
 	struct spy *sp = (struct spy *)s;
@@ -95,6 +100,7 @@ static const struct store_ops spy_ops = {
 	.read = spy_read,
 	.put = spy_put,
 	.remove = spy_remove,
+	.rename = spy_rename,
 };
 
 /* ---- fixture ------------------------------------------------------------ */
@@ -372,6 +378,40 @@ START_TEST(test_write_forgets)
 }
 END_TEST
 
+static int count_cb(const struct store_entry *e, void *arg)
+{
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+START_TEST(test_other_ops_forget)
+{
+	const char *keys[] = {"c2", "small"};
+	char buf[8] = "";
+	unsigned n = 0;
+	size_t got;
+
+	ck_assert_int_eq(store_list(st, "", NULL, count_cb, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	/* Windows held for the targets, then each op changes them. */
+	ck_assert_int_eq(store_put_buf(st, "c", "COPY", 4, 0), 0);
+	ck_assert_int_eq(store_put_buf(st, "c2", "old!", 4, 0), 0);
+	ck_assert_int_eq(store_read(st, "c2", 0, buf, 4, &got), 0);
+	ck_assert_int_eq(store_copy(st, "c", "c2"), 0);
+	ck_assert_int_eq(store_read(st, "c2", 0, buf, 4, &got), 0);
+	ck_assert(memcmp(buf, "COPY", 4) == 0);
+	ck_assert_int_eq(store_put_buf(st, "r", "RENM", 4, 0), 0);
+	ck_assert_int_eq(store_read(st, "small", 0, buf, 4, &got), 0);
+	ck_assert_int_eq(store_rename(st, "r", "small"), 0);
+	ck_assert_int_eq(store_read(st, "small", 0, buf, 4, &got), 0);
+	ck_assert(memcmp(buf, "RENM", 4) == 0);
+	ck_assert_int_eq(store_read(st, "r", 0, buf, 4, &got), -ENOENT);
+	ck_assert_int_eq(store_remove_many(st, keys, 2), 0);
+	ck_assert_int_eq(store_read(st, "small", 0, buf, 4, &got), -ENOENT);
+	ck_assert_int_eq(store_read(st, "c2", 0, buf, 4, &got), -ENOENT);
+}
+END_TEST
+
 /* ---- many readers ------------------------------------------------------- */
 
 struct reader {
@@ -437,6 +477,7 @@ static Suite *readahead_suite(void)
 	tcase_add_test(tc, test_lower_errors);
 	tcase_add_test(tc, test_short_lower_reads);
 	tcase_add_test(tc, test_write_forgets);
+	tcase_add_test(tc, test_other_ops_forget);
 	tcase_add_test(tc, test_concurrent);
 	suite_add_tcase(s, tc);
 	return s;
