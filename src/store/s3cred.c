@@ -331,111 +331,129 @@ static const char *const ini_keys[] = {
  * -ENOENT with *missing set if the file does not exist, or without if the
  * profile is not in it; -EACCES; -EINVAL; -ENOMEM.
  */
+/* Reading one credentials file for one profile, a line at a time. */
+struct ini_scan {
+	struct cerr *ce;
+	const char *path, *profile;
+	const char *vals[3]; /* of ini_keys, pointing into the file */
+	bool in_section, in_target, seen_target;
+	bool have_opt, opt_ours; /* the last key = value, and if ours */
+	unsigned lineno;
+};
+
+#define INI_WHAT "credentials file"
+
+/* A "[name]" header, in place. */
+static int ini_section(struct ini_scan *sc, char *t)
+{
+	char *end = strrchr(t, ']');
+
+	if (!end || end[1] != '\0')
+		return cfail(sc->ce, -EINVAL,
+			     INI_WHAT " %s line %u: bad [section] header",
+			     sc->path, sc->lineno);
+	*end = '\0';
+	sc->in_section = true;
+	sc->in_target = strcmp(trim(t + 1), sc->profile) == 0;
+	if (sc->in_target && sc->seen_target)
+		return cfail(sc->ce, -EINVAL,
+			     INI_WHAT " %s line %u: profile %s appears twice",
+			     sc->path, sc->lineno, sc->profile);
+	sc->seen_target |= sc->in_target;
+	sc->have_opt = false;
+	return 0;
+}
+
+/* A "key = value" line (trimmed @t), in place. */
+static int ini_option(struct ini_scan *sc, char *t)
+{
+	char *delim = strpbrk(t, "=:"), *key, *val;
+	size_t i;
+
+	if (!sc->in_section)
+		return cfail(sc->ce, -EINVAL,
+			     INI_WHAT " %s line %u: a value before any "
+				      "[profile] header",
+			     sc->path, sc->lineno);
+	if (!delim || delim == t)
+		return cfail(sc->ce, -EINVAL,
+			     INI_WHAT " %s line %u: expected key = value",
+			     sc->path, sc->lineno);
+	*delim = '\0';
+	key = trim(t);
+	val = trim(delim + 1);
+	sc->have_opt = true;
+	sc->opt_ours = false;
+	if (!sc->in_target)
+		return 0;
+	for (i = 0; i < sizeof(ini_keys) / sizeof(ini_keys[0]); i++) {
+		if (strcasecmp(key, ini_keys[i]) != 0)
+			continue;
+		if (sc->vals[i])
+			return cfail(sc->ce, -EINVAL,
+				     INI_WHAT " %s line %u: profile %s: %s "
+					      "given twice",
+				     sc->path, sc->lineno, sc->profile,
+				     ini_keys[i]);
+		sc->vals[i] = val;
+		sc->opt_ours = true;
+	}
+	return 0;
+}
+
+/* One line of the file, in place. */
+static int ini_line(struct ini_scan *sc, char *line)
+{
+	char *t = trim(line);
+
+	sc->lineno++;
+	if (t[0] == '\0' || t[0] == '#' || t[0] == ';')
+		return 0;
+	/* An indented line continues the value above it. */
+	if (is_blank(line[0]) && sc->have_opt) {
+		if (sc->opt_ours)
+			return cfail(sc->ce, -EINVAL,
+				     INI_WHAT " %s line %u: profile %s: a "
+					      "value continued on another line",
+				     sc->path, sc->lineno, sc->profile);
+		return 0;
+	}
+	if (t[0] == '[')
+		return ini_section(sc, t);
+	return ini_option(sc, t);
+}
+
 static int load_profile(struct cerr *ce, const char *path, const char *profile,
 			bool *missing, struct s3_creds *out)
 {
-	const char *what = "credentials file";
-	char *buf = NULL, *cur, *line, *t, *delim, *key, *val, *end;
-	const char *vals[3] = {NULL, NULL, NULL};
-	bool in_section = false, in_target = false, seen_target = false;
-	bool have_opt = false, opt_ours = false;
-	unsigned lineno = 0;
+	struct ini_scan sc = {.ce = ce, .path = path, .profile = profile};
+	char *buf = NULL, *cur, *line;
 	size_t len = 0, i;
 	int rc;
 
-	rc = read_file(ce, what, path, false, missing, &buf, &len);
+	rc = read_file(ce, INI_WHAT, path, false, missing, &buf, &len);
 	if (rc < 0)
 		return rc;
 	cur = buf;
-	while ((line = next_line(&cur)) != NULL) {
-		lineno++;
-		t = trim(line);
-		if (t[0] == '\0' || t[0] == '#' || t[0] == ';')
-			continue;
-		/* An indented line continues the value above it. */
-		if (is_blank(line[0]) && have_opt) {
-			if (opt_ours) {
-				rc = cfail(ce, -EINVAL,
-					   "%s %s line %u: profile %s: a "
-					   "value continued on another line",
-					   what, path, lineno, profile);
-				goto out;
-			}
-			continue;
-		}
-		if (t[0] == '[') {
-			end = strrchr(t, ']');
-			if (!end || end[1] != '\0') {
-				rc = cfail(
-					ce, -EINVAL,
-					"%s %s line %u: bad [section] header",
-					what, path, lineno);
-				goto out;
-			}
-			*end = '\0';
-			in_section = true;
-			in_target = strcmp(trim(t + 1), profile) == 0;
-			if (in_target && seen_target) {
-				rc = cfail(ce, -EINVAL,
-					   "%s %s line %u: profile %s appears "
-					   "twice",
-					   what, path, lineno, profile);
-				goto out;
-			}
-			seen_target |= in_target;
-			have_opt = false;
-			continue;
-		}
-		delim = strpbrk(t, "=:");
-		if (!in_section) {
-			rc = cfail(ce, -EINVAL,
-				   "%s %s line %u: a value before any "
-				   "[profile] header",
-				   what, path, lineno);
-			goto out;
-		}
-		if (!delim || delim == t) {
-			rc = cfail(ce, -EINVAL,
-				   "%s %s line %u: expected key = value", what,
-				   path, lineno);
-			goto out;
-		}
-		*delim = '\0';
-		key = trim(t);
-		val = trim(delim + 1);
-		have_opt = true;
-		opt_ours = false;
-		if (!in_target)
-			continue;
-		for (i = 0; i < sizeof(ini_keys) / sizeof(ini_keys[0]); i++) {
-			if (strcasecmp(key, ini_keys[i]) != 0)
-				continue;
-			if (vals[i]) {
-				rc = cfail(ce, -EINVAL,
-					   "%s %s line %u: profile %s: %s "
-					   "given twice",
-					   what, path, lineno, profile,
-					   ini_keys[i]);
-				goto out;
-			}
-			vals[i] = val;
-			opt_ours = true;
-		}
-	}
-	if (!seen_target) {
-		rc = cfail(ce, -ENOENT, "%s %s: no profile %s", what, path,
+	while (rc == 0 && (line = next_line(&cur)) != NULL)
+		rc = ini_line(&sc, line);
+	if (rc < 0)
+		goto out;
+	if (!sc.seen_target) {
+		rc = cfail(ce, -ENOENT, INI_WHAT " %s: no profile %s", path,
 			   profile);
 		goto out;
 	}
 	for (i = 0; i < 2; i++) {
-		if (!vals[i] || vals[i][0] == '\0') {
-			rc = cfail(ce, -EINVAL, "%s %s: profile %s has no %s",
-				   what, path, profile, ini_keys[i]);
+		if (!sc.vals[i] || sc.vals[i][0] == '\0') {
+			rc = cfail(ce, -EINVAL,
+				   INI_WHAT " %s: profile %s has no %s", path,
+				   profile, ini_keys[i]);
 			goto out;
 		}
 	}
-	rc = set_creds(ce, vals[0], vals[1],
-		       vals[2] && vals[2][0] ? vals[2] : NULL, out);
+	rc = set_creds(ce, sc.vals[0], sc.vals[1],
+		       sc.vals[2] && sc.vals[2][0] ? sc.vals[2] : NULL, out);
 	if (rc == 0)
 		snprintf(out->source, sizeof(out->source), "profile %s in %s",
 			 profile, path);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.c - scheme dispatch and helpers shared by every backend.
+ * store.c - scheme dispatch, the layers store_open() stacks, the thread's
+ * error state, and helpers shared by every backend.
  */
 #include "config.h"
 
@@ -10,20 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_int.h"
 
 #include "base/banned.h"
 
 static const struct store_ops *const store_backends[] = {
 	&store_file_ops,
 	&store_s3_ops,
+	&store_mem_ops,
 };
 
-/* Why this thread's last store call failed; see store_strerror(). */
-static __thread struct {
-	int rc;
-	char msg[512];
-} last_error;
+/* Why this thread's last store call failed; see store_strerror(). Each
+ * thread has its own, so no lock. */
+static __thread struct store_error_state last_error;
 
 void store_set_error(int rc, const char *fmt, ...)
 {
@@ -33,6 +33,42 @@ void store_set_error(int rc, const char *fmt, ...)
 	vsnprintf(last_error.msg, sizeof(last_error.msg), fmt, ap);
 	va_end(ap);
 	last_error.rc = rc;
+	last_error.transient = false;
+}
+
+void store_set_transient(int rc)
+{
+	if (last_error.rc != rc)
+		last_error.msg[0] = '\0';
+	last_error.rc = rc;
+	last_error.transient = true;
+}
+
+void store_clear_transient(void)
+{
+	last_error.transient = false;
+}
+
+void store_clear_error(void)
+{
+	last_error.rc = 0;
+	last_error.transient = false;
+	last_error.msg[0] = '\0';
+}
+
+bool store_error_transient(int rc)
+{
+	return rc < 0 && last_error.rc == rc && last_error.transient;
+}
+
+void store_error_save(struct store_error_state *out)
+{
+	*out = last_error;
+}
+
+void store_error_restore(const struct store_error_state *e)
+{
+	last_error = *e;
 }
 
 const char *store_strerror(int rc)
@@ -61,30 +97,102 @@ const struct store_ops *store_ops_by_scheme(const char *scheme)
 	return NULL;
 }
 
+/* Close @st without losing the failure this thread is reporting. */
+static void close_keep_error(struct store *st)
+{
+	struct store_error_state e;
+
+	store_error_save(&e);
+	store_close(st);
+	store_error_restore(&e);
+}
+
+/*
+ * Stack the layers store_open() promises on backend @st: faults from the
+ * environment right above the backend (so the retry layer above them
+ * retries injected transient failures as it would real ones), retry on
+ * top for a backend that talks to a network.
+ */
+static int open_layers(struct store *st, const struct store_opts *o,
+		       struct store **out)
+{
+	const char *faults = getenv("SNAPFS_STORE_FAULTS");
+	bool remote = store_can(st, STORE_CAP_REMOTE);
+	struct store *w;
+	int rc;
+
+	if (faults && *faults) {
+		rc = store_fault_wrap(st, faults, &w);
+		if (rc < 0) {
+			char why[400];
+
+			snprintf(why, sizeof(why), "%s", store_strerror(rc));
+			store_set_error(rc, "SNAPFS_STORE_FAULTS: %s", why);
+			close_keep_error(st);
+			return rc;
+		}
+		st = w;
+	}
+	if (remote) {
+		rc = store_retry_wrap(st, o, &w);
+		if (rc < 0) {
+			close_keep_error(st);
+			return rc;
+		}
+		st = w;
+	}
+	*out = st;
+	return 0;
+}
+
 int store_open(const char *url, const struct store_opts *o, struct store **out)
 {
-	const struct store_ops *ops;
+	const struct store_ops *ops = &store_file_ops;
 	const char *sep = strstr(url, "://");
+	struct store *st;
 	char scheme[16];
 	size_t n;
+	int rc;
 
-	if (!sep)
-		return store_file_ops.open(url, o, out);
-	n = (size_t)(sep - url);
-	if (n == 0 || n >= sizeof(scheme))
-		goto unknown;
-	memcpy(scheme, url, n);
-	scheme[n] = '\0';
-	ops = store_ops_by_scheme(scheme);
-	if (!ops)
-		goto unknown;
-	last_error.rc = 0;
-	return ops->open(url, o, out);
+	if (sep) {
+		n = (size_t)(sep - url);
+		if (n == 0 || n >= sizeof(scheme))
+			goto unknown;
+		memcpy(scheme, url, n);
+		scheme[n] = '\0';
+		ops = store_ops_by_scheme(scheme);
+		if (!ops)
+			goto unknown;
+	}
+	store_clear_error();
+	rc = ops->open(url, o, &st);
+	if (rc < 0)
+		return rc;
+	return open_layers(st, o, out);
 unknown:
 	store_set_error(
 		-EPROTONOSUPPORT,
 		"%s: unsupported URL scheme (supported: file://, s3://)", url);
 	return -EPROTONOSUPPORT;
+}
+
+bool store_key_ok(const char *key, bool dir)
+{
+	const char *p = key, *slash;
+	size_t n;
+
+	if (*key == '\0')
+		return false;
+	for (;;) {
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!slash || (dir && slash[1] == '\0'))
+			return true;
+		p = slash + 1;
+	}
 }
 
 void store_close(struct store *st)
@@ -177,7 +285,7 @@ int store_remove_many(struct store *st, const char *const *keys, size_t n)
 			size_t j;
 
 			for (j = 0, rc = 0; j < k && rc == 0; j++) {
-				last_error.rc = 0;
+				store_clear_error();
 				rc = st->ops->remove(st, keys[i + j]);
 				if (rc == -ENOENT)
 					rc = 0;
@@ -211,20 +319,25 @@ static ssize_t copy_src_read(void *arg, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
-int store_copy(struct store *st, const char *from, const char *to)
+int store_copy_generic(struct store *st, const char *from, const char *to)
 {
 	struct store_entry e;
 	struct copy_src c = {.st = st, .key = from};
 	int rc;
 
-	if (!store_can(st, STORE_CAP_WRITE))
-		return -EROFS;
-	if (st->ops->copy)
-		return st->ops->copy(st, from, to);
 	rc = store_stat(st, from, &e);
 	if (rc < 0)
 		return rc;
 	return st->ops->put(st, to, copy_src_read, &c, e.size, 0);
+}
+
+int store_copy(struct store *st, const char *from, const char *to)
+{
+	if (!store_can(st, STORE_CAP_WRITE))
+		return -EROFS;
+	if (st->ops->copy)
+		return st->ops->copy(st, from, to);
+	return store_copy_generic(st, from, to);
 }
 
 int store_rename(struct store *st, const char *from, const char *to)

@@ -12,6 +12,12 @@
  * Keys passed to and returned by a store are relative to the store's root
  * (the path part of the URL it was opened with) and never start with '/'.
  *
+ * Stores stack: a layer is a store whose instance wraps a lower store
+ * (retry, read-ahead, fault injection) and passes calls down, so code above
+ * sees one struct store whatever the stack. A layer reports its lower
+ * store's capabilities through the instance (struct store.caps) and owns
+ * the lower store: closing the layer closes it.
+ *
  * All functions return 0 or a negative errno; results come back through
  * out-parameters placed last, set only on success.
  */
@@ -88,13 +94,17 @@ typedef int (*store_list_cb)(const struct store_entry *e, void *arg);
 typedef ssize_t (*store_src_fn)(void *arg, void *buf, size_t len);
 
 struct store_ops {
-	const char *scheme; /**< URL scheme, e.g. "file" */
-	unsigned caps;	    /**< enum store_caps */
+	const char *scheme; /**< URL scheme, e.g. "file"; a layer's name */
+	/** enum store_caps every instance of these ops has; an instance may
+	 * have more in struct store.caps (store_can() reads both). 0 for
+	 * layers, whose instances carry their lower store's. */
+	unsigned caps;
 
 	/**
 	 * Open the store at @url (scheme included) with @o (may be NULL).
-	 * Called once per mount, from one thread. Never NULL. On failure the
-	 * reason is left for store_strerror().
+	 * Called once per mount, from one thread. NULL for layers (they are
+	 * made by their wrap function); never NULL for a backend. Sets
+	 * (*out)->caps. On failure the reason is left for store_strerror().
 	 * @return 0; -EINVAL if the URL or an option is malformed; -ENOENT if
 	 *         the root does not exist; -EACCES bad credentials; else
 	 * -errno.
@@ -124,6 +134,8 @@ struct store_ops {
 
 	/**
 	 * Read up to @len bytes at @off. A short count means end of object.
+	 * (The fault layer's short= knob breaks this on purpose, to test
+	 * readers that must not trust it; see store_fault_wrap().)
 	 * Thread-safe. Never NULL.
 	 * @return 0 with *nread set; -ENOENT if absent; -EIO; else -errno.
 	 */
@@ -166,10 +178,14 @@ struct store_ops {
 	int (*rename)(struct store *st, const char *from, const char *to);
 };
 
-/** Base of every backend instance; backends embed it first. */
+/** Base of every backend and layer instance; each embeds it first. */
 struct store {
 	const struct store_ops *ops;
-	char *url; /**< URL for display: never holds secrets */
+	char *url;     /**< URL for display: never holds secrets */
+	unsigned caps; /**< enum store_caps of this instance beyond
+			  ops->caps: a layer reports its lower store's;
+			  0 is fine for a backend (read-only after
+			  open/wrap) */
 };
 
 /** Most keys one remove_many() call takes (the S3 DeleteObjects limit). */
@@ -179,6 +195,16 @@ struct store {
 extern const struct store_ops store_file_ops;
 /** The s3:// backend (any S3-compatible object store). */
 extern const struct store_ops store_s3_ops;
+/**
+ * The mem:// backend: objects in this process's memory, the test double
+ * for everything above the store. URL form mem://NAME[/PREFIX], NAME of
+ * [A-Za-z0-9._-]; every store opened on NAME in this process sees the same
+ * objects, also after all were closed, until store_mem_clear(NAME). Keys
+ * follow file://'s rules (-EINVAL for empty, "." or ".." components);
+ * listings take any delimiter. Caps: RENAME, RANGE_READ, WRITE (wrap it in
+ * the fault layer with "remote" to look remote).
+ */
+extern const struct store_ops store_mem_ops;
 
 /**
  * The ops table for a URL scheme ("file"), or NULL if unknown.
@@ -187,9 +213,18 @@ const struct store_ops *store_ops_by_scheme(const char *scheme);
 
 /**
  * Open a store from a URL. A bare path (no "scheme://") means file://.
+ * The result is the backend already wrapped in the layers it needs:
+ *   - the fault layer (store_fault_wrap()) directly above the backend when
+ *     the environment variable SNAPFS_STORE_FAULTS is set and not empty;
+ *   - the retry layer (store_retry_wrap(), with @o's retries and
+ *     retry_base_ms) on top, for a backend with STORE_CAP_REMOTE (s3://).
+ * Read-ahead is not added here: the caller that reads sequentially wraps
+ * with store_readahead_wrap().
  * @param[in] o backend settings, or NULL for defaults.
  * @param[out] out caller-owned; free with store_close().
- * @return 0; -EPROTONOSUPPORT for an unknown scheme; else as ops->open.
+ * @return 0; -EPROTONOSUPPORT for an unknown scheme; -EINVAL if
+ *         SNAPFS_STORE_FAULTS does not parse (store_strerror() says
+ *         where); else as ops->open.
  */
 int store_open(const char *url, const struct store_opts *o, struct store **out);
 
@@ -216,6 +251,15 @@ const char *store_strerror(int rc);
  */
 const char *store_explain(int rc, const char *what, char *buf, size_t len);
 
+/**
+ * Whether this thread's last failed store call failed with @rc for a
+ * reason that may pass (a timeout, a refused or broken connection, an
+ * HTTP 5xx, 429 or SlowDown), so the same call may succeed later. A retry
+ * loop that gave up clears it, so layers above do not retry again.
+ * Thread-local, like store_strerror().
+ */
+bool store_error_transient(int rc);
+
 /** Close a store; NULL is a no-op. */
 void store_close(struct store *st);
 
@@ -237,9 +281,11 @@ static inline int store_read(struct store *st, const char *key, uint64_t off,
 	return st->ops->read(st, key, off, buf, len, nread);
 }
 
+/** Whether @st can do all of @caps: its ops table's capabilities, or its
+ * instance's (a layer's are its lower store's). */
 static inline bool store_can(const struct store *st, unsigned caps)
 {
-	return (st->ops->caps & caps) == caps;
+	return ((st->caps | st->ops->caps) & caps) == caps;
 }
 
 /**
@@ -283,5 +329,137 @@ int store_copy(struct store *st, const char *from, const char *to);
 
 /** @return as ops->rename; -EOPNOTSUPP if the store has no rename. */
 int store_rename(struct store *st, const char *from, const char *to);
+
+/**
+ * Copy the regular files below directory @dir into @st, each as the key
+ * @prefix + its path relative to @dir ("a/b/c"); for test fixtures, e.g.
+ * a repository made by contrib/snapfs-mkrepo loaded into mem://. Symbolic
+ * links and special files are skipped; directories give no keys of their
+ * own. Existing keys are replaced. Not atomic: on failure some files may
+ * have been copied.
+ * @param[in] prefix "" or a key prefix, normally ending in '/'.
+ * @return 0; -ENOENT/-ENOTDIR/-EACCES for @dir; -EROFS if @st cannot
+ *         write; else the first failing put's -errno.
+ */
+int store_import_dir(struct store *st, const char *dir, const char *prefix);
+
+/* ---- layers ------------------------------------------------------------- */
+
+/**
+ * Wrap @lower in the retry layer: a call that fails with an error marked
+ * transient (store_error_transient()) is made again after an exponential
+ * backoff with jitter, up to o->retries more times (default 5), the first
+ * wait about o->retry_base_ms (default 200 ms). The last failure's message
+ * gets " after N attempts" appended (e.g. "s3: GET bkt/key: HTTP 503
+ * SlowDown after 6 attempts"); each retry logs a warning "...; retry i/n
+ * in M ms". A listing retried after some entries were delivered does not
+ * deliver them again. A put is retried only while its source has not been
+ * read; the s3:// backend retries each request of a put itself with the
+ * same policy (see retry.c for why).
+ * store_open() already does this for remote backends.
+ * @param[in] lower owned by the layer on success; on failure still the
+ *            caller's.
+ * @param[in] o may be NULL; only retries, retries_set, retry_base_ms are
+ *            read.
+ * @param[out] out the layer; free with store_close(), which closes @lower.
+ * @return 0; -ENOMEM.
+ */
+int store_retry_wrap(struct store *lower, const struct store_opts *o,
+		     struct store **out);
+
+/** Settings of the read-ahead layer; zero fields take the defaults. */
+struct store_readahead_opts {
+	size_t min_window;    /**< first window, and after a jump (256 KiB) */
+	size_t max_window;    /**< largest window (8 MiB) */
+	unsigned max_streams; /**< sequential readers followed at once (64) */
+};
+
+/**
+ * Wrap @lower in the read-ahead layer, for a remote store read in order.
+ * store_read() through it answers from a window of the object fetched in
+ * one lower read. The layer follows up to max_streams readers (a reader is
+ * recognised by key and by reading on where its last read ended); each
+ * reader's window doubles from min_window to max_window while its reads
+ * stay in order and drops back to min_window on a jump, and while reads
+ * are in order the window after the current one is fetched in the
+ * background. The least recently used reader is forgotten when a new one
+ * comes, and readers idle for a few seconds release their buffers. Memory:
+ * at most 2 * max_window per followed reader.
+ * A read returns all @len bytes unless the object ends first, even if the
+ * lower store answers in short pieces. A read of max_window bytes or more
+ * goes straight down. Errors are the lower store's, with its message, in
+ * the calling thread (a failed background fetch is read again in the
+ * caller). Puts, removes, copies and renames through this layer forget the
+ * windows of the keys they change; changes made around it are not seen
+ * until those windows are dropped, as objects are immutable once written.
+ * Other calls pass down unchanged. Thread-safe.
+ * @param[in] lower owned by the layer on success; on failure still the
+ *            caller's.
+ * @param[in] o may be NULL for the defaults.
+ * @param[out] out the layer; free with store_close(), which closes @lower.
+ * @return 0; -EINVAL if min_window > max_window; -ENOMEM.
+ */
+int store_readahead_wrap(struct store *lower,
+			 const struct store_readahead_opts *o,
+			 struct store **out);
+
+/**
+ * Wrap @lower in the fault layer, which injects the failures @spec asks
+ * for and passes everything else down. @spec is a comma-separated list of
+ * items (the syntax of SNAPFS_STORE_FAULTS):
+ *
+ *   fail=OP:CALLS:ERR[:transient][:key=TEXT]
+ *       Fail calls CALLS of OP (counted from 1, per item, among the calls
+ *       it matches) with -ERR, without calling the lower store. CALLS is N,
+ *       N-M or N- (from N on). ERR is an errno name (EIO, ENOENT, ENOSPC,
+ *       EAGAIN, ETIMEDOUT, ECONNRESET, EACCES, ...) or number. "transient"
+ *       marks the failure transient (store_error_transient()), so the
+ *       retry layer retries it; "key=TEXT" matches only calls whose key
+ *       (list: prefix; copy, rename: source; remove_many: any key)
+ *       contains TEXT.
+ *   delay=[OP:]MS   sleep MS milliseconds before each call (of OP).
+ *   corrupt=KEY@OFF flip the bits of the byte at offset OFF of object KEY
+ *                   in every read that returns it.
+ *   short=N         return at most N bytes per read call (N > 0).
+ *   enospc=N        fail a put with -ENOSPC once the bytes of successful
+ *                   puts through this layer would pass N.
+ *   remote          report STORE_CAP_REMOTE, as a network store would.
+ *
+ * OP is list, stat, read, put, remove, copy, rename or any. Keys may not
+ * contain ','; in fail=...:key=TEXT, TEXT may not contain ':'. Failures
+ * record "fault: OP KEY: injected ERR (call N)" for store_strerror().
+ * @param[in] lower owned by the layer on success; on failure still the
+ *            caller's.
+ * @param[in] spec may be "" (no faults: counting only).
+ * @param[out] out the layer; free with store_close(), which closes @lower.
+ * @return 0; -EINVAL if @spec does not parse (store_strerror() names the
+ *         item and what was expected); -ENOMEM.
+ */
+int store_fault_wrap(struct store *lower, const char *spec, struct store **out);
+
+/**
+ * Replace the knobs of fault layer @st with @spec (syntax as above) and
+ * reset its call counts and its enospc byte count. "remote" only counts
+ * at store_fault_wrap(): capabilities do not change once made.
+ * Thread-safe.
+ * @return 0; -EINVAL if @st is not a fault layer or @spec does not parse
+ *         (the old knobs stay).
+ */
+int store_fault_set(struct store *st, const char *spec);
+
+/**
+ * How many calls of @op ("list", "stat", "read", "put", "remove", "copy",
+ * "rename" or "any" for all) fault layer @st has seen since it was made
+ * or last set, injected failures included. 0 if @st is not a fault
+ * layer or @op is unknown. Thread-safe.
+ */
+unsigned long store_fault_calls(struct store *st, const char *op);
+
+/**
+ * Forget every object of the mem:// store named @name (the NAME of
+ * mem://NAME/...). Stores open on it stay usable and see it empty. A no-op
+ * if nothing was stored under @name. Thread-safe.
+ */
+void store_mem_clear(const char *name);
 
 #endif

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
-#include "store.h"
+#include "store_int.h"
 
 #include "base/banned.h"
 
@@ -52,32 +52,9 @@ static struct file_store *file_from_store(struct store *st)
 	return (struct file_store *)st;
 }
 
-/*
- * A key must be relative with no empty, "." or ".." components; a
- * directory prefix (@dir) may end in '/'.
- */
-static bool path_ok(const char *key, bool dir)
-{
-	const char *p = key, *slash;
-	size_t n;
-
-	if (*key == '\0')
-		return false;
-	for (;;) {
-		slash = strchr(p, '/');
-		n = slash ? (size_t)(slash - p) : strlen(p);
-		if (n == 0 || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return false;
-		if (!slash || (dir && slash[1] == '\0'))
-			return true;
-		p = slash + 1;
-	}
-}
-
 static bool key_ok(const char *key)
 {
-	return path_ok(key, false);
+	return store_key_ok(key, false);
 }
 
 /* Remove what crashed writers left in the staging directory. */
@@ -146,6 +123,7 @@ static int file_open(const char *url, const struct store_opts *o,
 		goto out;
 	}
 	fs->base.ops = &store_file_ops;
+	fs->base.caps = store_file_ops.caps;
 	if (asprintf(&fs->base.url, "file://%s", abs) < 0) {
 		fs->base.url = NULL;
 		rc = -ENOMEM;
@@ -309,7 +287,7 @@ static int file_list(struct store *st, const char *prefix, const char *delim,
 	dir = strndup(prefix, slash ? (size_t)(slash - prefix) + 1 : 0);
 	if (!dir)
 		return -ENOMEM;
-	if (*dir && !path_ok(dir, true)) {
+	if (*dir && !store_key_ok(dir, true)) {
 		rc = -EINVAL;
 		goto out;
 	}
