@@ -1,6 +1,7 @@
 # src/store: the object-store interface, its backends and layers.
 libsnapfs_a_SOURCES += \
-	src/store/store.c src/store/store.h src/store/store_int.h \
+	src/store/store.c src/store/store.h \
+	src/store/store_open.c src/store/store_int.h \
 	src/store/store_import.c \
 	src/store/store_file.c \
 	src/store/store_mem.c \

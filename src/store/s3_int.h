@@ -138,8 +138,10 @@ char *s3req_full_key(struct s3_store *s, const char *key);
 
 /* ---- s3put.c ------------------------------------------------------------ */
 
-/** The put op of s3:// (see store_ops.put); multipart above part_size. */
-int s3put_object(struct store *st, const char *key, store_src_fn src, void *arg,
-		 uint64_t size, unsigned flags);
+/** The put op of s3:// (see store_ops.put) for store_s3.c's slot, which
+ * downcasts; multipart above part_size. Takes the s3_store itself so that
+ * this file never names store_s3_ops (no s3put.c <-> store_s3.c circle). */
+int s3put_object(struct s3_store *s, const char *key, store_src_fn src,
+		 void *arg, uint64_t size, unsigned flags);
 
 #endif

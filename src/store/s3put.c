@@ -208,10 +208,9 @@ static int s3_put_multipart(struct s3_store *s, const char *full,
 	return rc;
 }
 
-int s3put_object(struct store *st, const char *key, store_src_fn src, void *arg,
-		 uint64_t size, unsigned flags)
+int s3put_object(struct s3_store *s, const char *key, store_src_fn src,
+		 void *arg, uint64_t size, unsigned flags)
 {
-	struct s3_store *s = s3_from_store(st);
 	struct s3_resp rs = {0};
 	char *full = s3req_full_key(s, key), *buf = NULL;
 	int rc;

@@ -622,6 +622,12 @@ static int s3_open(const char *url, const struct store_opts *o,
 	return 0;
 }
 
+static int s3_put(struct store *st, const char *key, store_src_fn src,
+		  void *arg, uint64_t size, unsigned flags)
+{
+	return s3put_object(s3_from_store(st), key, src, arg, size, flags);
+}
+
 const struct store_ops store_s3_ops = {
 	.scheme = "s3",
 	.caps = STORE_CAP_RANGE_READ | STORE_CAP_WRITE | STORE_CAP_REMOTE |
@@ -631,7 +637,7 @@ const struct store_ops store_s3_ops = {
 	.list = s3_list,
 	.stat = s3_stat,
 	.read = s3_read,
-	.put = s3put_object,
+	.put = s3_put,
 	.remove = s3_remove,
 	.remove_many = s3_remove_many,
 	.copy = s3_copy,
