@@ -295,9 +295,20 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	reply_entry(req, fs, &st);
 }
 
+/* The kernel lets go of inodes: what nobody holds is freed (fs.h). */
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	/* Nodes live until unmount, so inode numbers stay stable. */
+	snapfs_forget(fs_of(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		snapfs_forget(fs_of(req), forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -581,8 +592,11 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	e.entry_timeout = 0;
 	fi->fh = (uintptr_t)f;
 	fi->direct_io = 1;
-	if (fuse_reply_create(req, &e, fi) == -ENOENT)
-		snapfs_release(fs, f); /* the caller went away */
+	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+		/* The caller went away: the kernel has neither. */
+		snapfs_release(fs, f);
+		snapfs_forget(fs, e.ino, 1);
+	}
 }
 
 static void op_erofs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
@@ -601,6 +615,7 @@ static const struct fuse_lowlevel_ops snapfs_ops = {
 	.init = op_init,
 	.lookup = op_lookup,
 	.forget = op_forget,
+	.forget_multi = op_forget_multi,
 	.getattr = op_getattr,
 	.readlink = op_readlink,
 	.opendir = op_opendir,
