@@ -16,3 +16,8 @@ libsnapfs_a_SOURCES += \
 	src/fs/cluster.c \
 	src/fs/newfile.c \
 	$(NULL)
+
+UNIT_TESTS += tests/unit/test-fs
+tests_unit_test_fs_SOURCES = tests/unit/test-fs.c tests/unit/unit.h
+tests_unit_test_fs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fs_LDADD = $(UNIT_LDADD)
