@@ -9,7 +9,9 @@
  * EIO, EBUSY ...): a shell's "echo x > f" closes a duplicate before it
  * writes, so a flush with nothing written yet finishes nothing. A file
  * never written to (touch) is finished at release. Writes after the file
- * was finished fail with EPERM, as writes to a finished file do.
+ * was finished fail with EPERM, as writes to a finished file do. One
+ * handle at a time writes a name: another create of it fails with EEXIST,
+ * and naming never replaces a file that is there.
  */
 #include "config.h"
 
@@ -72,6 +74,20 @@ static int content_md5(struct new_file *f, char hex[MD5_HEX_LEN + 1])
 	return rc;
 }
 
+/* Rename, never over a file that is there (-EEXIST). */
+static int name_file(const char *tmp, const char *path)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	/* A filesystem without RENAME_NOREPLACE. */
+	if (link(tmp, path) < 0)
+		return -errno;
+	unlink(tmp);
+	return 0;
+}
+
 /* Name the finished file and record it in the catalog. Under base.lock. */
 static int finish_locked(struct snapfs *fs, struct new_file *f)
 {
@@ -86,8 +102,8 @@ static int finish_locked(struct snapfs *fs, struct new_file *f)
 		rc = -errno;
 	if (rc == 0)
 		rc = content_md5(f, hex);
-	if (rc == 0 && rename(f->tmp, n->key) < 0)
-		rc = -errno;
+	if (rc == 0)
+		rc = name_file(f->tmp, n->key);
 	if (rc == 0) {
 		rc = cluster_add_file(fs->cl, names[0], names[1], names[2],
 				      names[3], tid, n->name, hex, f->size);
@@ -204,7 +220,8 @@ static const struct node_ops newfile_ops = {
 };
 
 /* A provisional node for @path in @dir, kept by name when the catalog
- * lists it; counted as being written and held by the handle. */
+ * lists it; counted as being written and held by the handle.
+ * @return 0; -EEXIST another handle is writing @name; -ENOMEM. */
 static int provisional_node(struct snapfs *fs, struct node *dir,
 			    const char *name, const char *path,
 			    struct node **out)
@@ -220,6 +237,12 @@ static int provisional_node(struct snapfs *fs, struct node *dir,
 	pthread_mutex_lock(&fs->lock);
 	node_fill_wait_locked(fs, dir); /* a merge must not lose it */
 	n = node_kid_find(dir, name);
+	if (n && n->writers > 0) {
+		/* Another handle writes it: one writer per name. */
+		pthread_mutex_unlock(&fs->lock);
+		protolist_release(&pl);
+		return -EEXIST;
+	}
 	if (!n || !n->key || strcmp(n->key, path) != 0) {
 		n = node_new_locked(fs, dir, &pl.v[0]);
 		if (n && node_kid_insert_locked(fs, dir, n) < 0) {
@@ -291,19 +314,25 @@ int newfile_create(struct snapfs *fs, struct node *dir, const char *name,
 	rc = new_paths(fs, dir, name, &f->tmp, &path);
 	if (rc == 0)
 		rc = md5_new(&f->md5);
+	if (rc == 0)
+		rc = provisional_node(fs, dir, name, path, &n);
 	if (rc == 0) {
+		/* Ours alone now: a leftover of a crash is overwritten. */
 		f->fd = open(f->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
 			     0644);
 		if (f->fd < 0)
 			rc = -errno;
 	}
-	if (rc == 0)
-		rc = provisional_node(fs, dir, name, path, &n);
 	free(path);
 	if (rc < 0) {
-		if (f->fd >= 0) {
+		if (f->fd >= 0)
 			close(f->fd);
-			unlink(f->tmp);
+		if (n) {
+			pthread_mutex_lock(&fs->lock);
+			n->writers--;
+			pthread_cond_broadcast(&fs->written);
+			node_put_locked(fs, n);
+			pthread_mutex_unlock(&fs->lock);
 		}
 		md5_free(f->md5);
 		free(f->tmp);

@@ -622,6 +622,59 @@ START_TEST(test_cluster_write)
 }
 END_TEST
 
+static char found[PATH_MAX];
+
+static int find_part_cb(const char *path, const struct stat *sb, int flag,
+			struct FTW *ftw)
+{
+	if (strcmp(path + ftw->base, ".x.dat.part") != 0)
+		return 0;
+	snprintf(found, sizeof(found), "%s", path);
+	return 1;
+}
+
+/* close(2) says when a new file could not be recorded, with its errno. */
+START_TEST(test_cluster_close_error)
+{
+	const char *T = "cluster/hand/t1/p1/i1/60002";
+	struct snapfs_file *f, *g;
+	char data[PATH_MAX + 8];
+	struct stat st;
+	size_t n;
+
+	ck_assert_int_eq(mkdir_at("cluster", "hand"), 0);
+	ck_assert_int_eq(mkdir_at("cluster/hand", "t1"), 0);
+	ck_assert_int_eq(mkdir_at("cluster/hand/t1", "p1"), 0);
+	ck_assert_int_eq(mkdir_at("cluster/hand/t1/p1", "i1"), 0);
+	ck_assert_int_eq(mkdir_at("cluster/hand/t1/p1/i1", "60002"), 0);
+	ck_assert_int_eq(
+		snapfs_create(fs, ino_of(T), "x.dat", O_WRONLY, &st, &f), 0);
+	ck_assert_int_eq(snapfs_write(fs, f, "data", 4, 0, &n), 0);
+	/* One writer per name. */
+	ck_assert_int_eq(
+		snapfs_create(fs, ino_of(T), "x.dat", O_WRONLY, &st, &g),
+		-EEXIST);
+	/* The temporary file is lost before the close. */
+	snprintf(data, sizeof(data), "%s/data", tmpdir);
+	found[0] = '\0';
+	ck_assert_int_eq(nftw(data, find_part_cb, 16, FTW_PHYS), 1);
+	ck_assert_int_eq(unlink(found), 0);
+	ck_assert_int_eq(snapfs_flush(fs, f), -ENOENT);
+	ck_assert_int_eq(snapfs_flush(fs, f), -ENOENT);
+	ck_assert_int_eq(snapfs_release(fs, f), -ENOENT);
+	ck_assert_int_eq(walk("cluster/hand/t1/p1/i1/60002/x.dat", &st),
+			 -ENOENT);
+	/* The name is free again. */
+	ck_assert_int_eq(
+		snapfs_create(fs, ino_of(T), "x.dat", O_WRONLY, &st, &f), 0);
+	ck_assert_int_eq(snapfs_write(fs, f, "data", 4, 0, &n), 0);
+	ck_assert_int_eq(snapfs_flush(fs, f), 0);
+	ck_assert_int_eq(snapfs_release(fs, f), 0);
+	ck_assert_int_eq(walk("cluster/hand/t1/p1/i1/60002/x.dat", &st), 0);
+	ck_assert_int_eq(st.st_size, 4);
+}
+END_TEST
+
 /* ---- rmdir ------------------------------------------------------------- */
 
 START_TEST(test_rmdir)
@@ -734,6 +787,7 @@ static Suite *fs_suite(void)
 	tcase_add_test(tc, test_control_restore);
 	tcase_add_test(tc, test_control_refused);
 	tcase_add_test(tc, test_cluster_write);
+	tcase_add_test(tc, test_cluster_close_error);
 	tcase_add_test(tc, test_rmdir);
 	tcase_add_test(tc, test_forget);
 	suite_add_tcase(s, tc);
