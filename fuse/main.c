@@ -295,9 +295,20 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	reply_entry(req, fs, &st);
 }
 
+/* The kernel lets go of inodes: what nobody holds is freed (fs.h). */
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	/* Nodes live until unmount, so inode numbers stay stable. */
+	snapfs_forget(fs_of(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		snapfs_forget(fs_of(req), forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -581,8 +592,11 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	e.entry_timeout = 0;
 	fi->fh = (uintptr_t)f;
 	fi->direct_io = 1;
-	if (fuse_reply_create(req, &e, fi) == -ENOENT)
-		snapfs_release(fs, f); /* the caller went away */
+	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+		/* The caller went away: the kernel has neither. */
+		snapfs_release(fs, f);
+		snapfs_forget(fs, e.ino, 1);
+	}
 }
 
 static void op_erofs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
@@ -601,6 +615,7 @@ static const struct fuse_lowlevel_ops snapfs_ops = {
 	.init = op_init,
 	.lookup = op_lookup,
 	.forget = op_forget,
+	.forget_multi = op_forget_multi,
 	.getattr = op_getattr,
 	.readlink = op_readlink,
 	.opendir = op_opendir,
@@ -627,17 +642,113 @@ static const struct fuse_lowlevel_ops snapfs_ops = {
 	.write = op_write,
 };
 
+/* Backend directories from -o backend_dirs=D1:D2 (the string is cut up). */
+static size_t split_dirs(char *dirs, const char *out[], size_t max)
+{
+	char *save = NULL, *tok;
+	size_t n = 0;
+
+	for (tok = strtok_r(dirs, ":", &save); tok && n < max;
+	     tok = strtok_r(NULL, ":", &save))
+		out[n++] = tok;
+	return n;
+}
+
+/* The s3:// settings. @return 0; -EINVAL bad part_size (said why). */
+static int store_opts_from(struct cli *cli, struct store_opts *so)
+{
+	so->endpoint = cli->endpoint;
+	so->region = cli->region;
+	so->addressing = cli->addressing;
+	so->profile = cli->profile;
+	so->passwd_file = cli->passwd_file;
+	so->no_check_certificate = cli->no_check_certificate;
+	so->ca_file = cli->ca_file;
+	so->connections = cli->connections;
+	so->list_page = cli->list_page;
+	so->retry_base_ms = cli->retry_base_ms;
+	so->timeout = cli->timeout;
+	if (cli->retries >= 0) {
+		so->retries = (unsigned)cli->retries;
+		so->retries_set = true;
+	}
+	if (cli->part_size && parse_size(cli->part_size, &so->part_size) < 0) {
+		fprintf(stderr,
+			"snapfs: part_size=%s: not a size (e.g. 8388608, "
+			"16M, 1G)\n",
+			cli->part_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Mount and serve until unmounted. @return the exit status. */
+static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
+		 struct snapfs *fs, int verbose)
+{
+	struct fuse_session *se;
+	int rc, status = EXIT_MOUNT;
+
+	/* fuse_session_new rejects unknown options: a usage error. */
+	se = fuse_session_new(args, &snapfs_ops, sizeof(snapfs_ops), fs);
+	if (!se)
+		return EXIT_USAGE;
+	if (fuse_set_signal_handlers(se) < 0)
+		goto out;
+	if (fuse_session_mount(se, cmd->mountpoint) < 0) {
+		fuse_remove_signal_handlers(se);
+		goto out;
+	}
+	if (fuse_daemonize(cmd->foreground) < 0)
+		goto unmount;
+	if (!cmd->foreground)
+		log_init(true, verbose ? LOG_DEBUG : LOG_INFO);
+	if (cmd->singlethread) {
+		rc = fuse_session_loop(se);
+	} else {
+		struct fuse_loop_config *lc = fuse_loop_cfg_create();
+
+		if (!lc)
+			goto unmount;
+		fuse_loop_cfg_set_clone_fd(lc, (unsigned)cmd->clone_fd);
+		fuse_loop_cfg_set_max_threads(lc, cmd->max_threads);
+		rc = fuse_session_loop_mt(se, lc);
+		fuse_loop_cfg_destroy(lc);
+	}
+	/* 0: unmounted; > 0: the signal that asked us to stop. */
+	status = rc >= 0 ? EXIT_OK : EXIT_MOUNT;
+unmount:
+	fuse_session_unmount(se);
+	fuse_remove_signal_handlers(se);
+out:
+	fuse_session_destroy(se);
+	return status;
+}
+
+static void cli_release(struct cli *cli)
+{
+	free(cli->url);
+	free(cli->repo);
+	free(cli->data_dir);
+	free(cli->backend_dirs);
+	free(cli->endpoint);
+	free(cli->region);
+	free(cli->addressing);
+	free(cli->profile);
+	free(cli->passwd_file);
+	free(cli->ca_file);
+	free(cli->part_size);
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts cmd = {0};
 	struct cli cli = {.cache_ttl = 10, .retries = -1};
 	struct snapfs_opts o = {0};
-	struct fuse_session *se = NULL;
 	struct snapfs *fs = NULL;
 	char err[1024] = "", *abs_mnt = NULL, dd[4096];
 	const char *bdirs[64];
-	size_t nbd = 0;
 	int rc, status = EXIT_USAGE;
 
 	log_init(false, LOG_INFO);
@@ -674,37 +785,11 @@ int main(int argc, char *argv[])
 	o.backends = cli.backends;
 	o.download_threads = cli.threads;
 	if (cli.backend_dirs) {
-		char *save = NULL, *tok;
-
-		for (tok = strtok_r(cli.backend_dirs, ":", &save);
-		     tok && nbd < 64; tok = strtok_r(NULL, ":", &save))
-			bdirs[nbd++] = tok;
 		o.backend_paths = bdirs;
-		o.nbackend_paths = nbd;
+		o.nbackend_paths = split_dirs(cli.backend_dirs, bdirs, 64);
 	}
-	o.store.endpoint = cli.endpoint;
-	o.store.region = cli.region;
-	o.store.addressing = cli.addressing;
-	o.store.profile = cli.profile;
-	o.store.passwd_file = cli.passwd_file;
-	o.store.no_check_certificate = cli.no_check_certificate;
-	o.store.ca_file = cli.ca_file;
-	o.store.connections = cli.connections;
-	o.store.list_page = cli.list_page;
-	o.store.retry_base_ms = cli.retry_base_ms;
-	o.store.timeout = cli.timeout;
-	if (cli.retries >= 0) {
-		o.store.retries = (unsigned)cli.retries;
-		o.store.retries_set = true;
-	}
-	if (cli.part_size &&
-	    parse_size(cli.part_size, &o.store.part_size) < 0) {
-		fprintf(stderr,
-			"snapfs: part_size=%s: not a size (e.g. 8388608, "
-			"16M, 1G)\n",
-			cli.part_size);
+	if (store_opts_from(&cli, &o.store) < 0)
 		goto out;
-	}
 	/* Find the repository before mounting, so errors reach the user. */
 	rc = snapfs_new(&o, err, sizeof(err), &fs);
 	if (rc < 0) {
@@ -712,55 +797,12 @@ int main(int argc, char *argv[])
 		status = EXIT_REPO;
 		goto out;
 	}
-	/* fuse_session_new rejects unknown options: a usage error. */
-	se = fuse_session_new(&args, &snapfs_ops, sizeof(snapfs_ops), fs);
-	if (!se)
-		goto out;
-	status = EXIT_MOUNT;
-	if (fuse_set_signal_handlers(se) < 0)
-		goto out;
-	if (fuse_session_mount(se, cmd.mountpoint) < 0) {
-		fuse_remove_signal_handlers(se);
-		goto out;
-	}
-	if (fuse_daemonize(cmd.foreground) < 0)
-		goto unmount;
-	if (!cmd.foreground)
-		log_init(true, cli.verbose ? LOG_DEBUG : LOG_INFO);
-	if (cmd.singlethread) {
-		rc = fuse_session_loop(se);
-	} else {
-		struct fuse_loop_config *lc = fuse_loop_cfg_create();
-
-		if (!lc)
-			goto unmount;
-		fuse_loop_cfg_set_clone_fd(lc, (unsigned)cmd.clone_fd);
-		fuse_loop_cfg_set_max_threads(lc, cmd.max_threads);
-		rc = fuse_session_loop_mt(se, lc);
-		fuse_loop_cfg_destroy(lc);
-	}
-	/* 0: unmounted; > 0: the signal that asked us to stop. */
-	status = rc >= 0 ? EXIT_OK : EXIT_MOUNT;
-unmount:
-	fuse_session_unmount(se);
-	fuse_remove_signal_handlers(se);
+	status = serve(&args, &cmd, fs, cli.verbose);
 out:
-	if (se)
-		fuse_session_destroy(se);
 	snapfs_free(fs);
 	free(cmd.mountpoint);
 	free(abs_mnt);
-	free(cli.url);
-	free(cli.repo);
-	free(cli.data_dir);
-	free(cli.backend_dirs);
-	free(cli.endpoint);
-	free(cli.region);
-	free(cli.addressing);
-	free(cli.profile);
-	free(cli.passwd_file);
-	free(cli.ca_file);
-	free(cli.part_size);
+	cli_release(&cli);
 	fuse_opt_free_args(&args);
 	return status;
 }

@@ -3,10 +3,14 @@
  * fs.h - the mount tree as a library: inodes, lookups, directory listings,
  * reads and xattrs, with no FUSE types. fuse/main.c only translates.
  *
- * Inode numbers are stable for the life of a struct snapfs: a node is
- * created the first time its (parent, name) is seen and never reused.
- * Directories are listed lazily and re-listed after cache_ttl seconds
- * (snapshot contents, being immutable, are listed once).
+ * Inode lifetime follows the kernel's lookup count, as in libfuse's
+ * passthrough_ll: every successful snapfs_lookup(), snapfs_mkdir() and
+ * snapfs_create() counts one lookup of the inode it returns, and
+ * snapfs_forget() takes counts away. An inode number stays valid while
+ * the kernel holds it; after the kernel forgot it, the name may get a new
+ * number. Numbers are never reused. Directories are listed lazily and
+ * re-listed after cache_ttl seconds (snapshot contents, being immutable,
+ * are listed once while anyone holds them).
  *
  * Every function is thread-safe and returns 0 or a negative errno.
  */
@@ -66,9 +70,24 @@ double snapfs_ttl(const struct snapfs *fs);
  * cluster/), else snapfs_ttl(). */
 double snapfs_node_ttl(struct snapfs *fs, uint64_t ino);
 
-/** @return 0; -ENOENT no such name; -ENOTDIR parent is not a dir. */
+/**
+ * Find @name in directory @parent; on success counts one lookup of the
+ * inode returned (the kernel's entry), to be given back with
+ * snapfs_forget().
+ * @return 0; -ENOENT no such name; -ENOTDIR parent is not a dir; else the
+ *         -errno of listing the directory (store, repository, catalog),
+ *         as it is.
+ */
 int snapfs_lookup(struct snapfs *fs, uint64_t parent, const char *name,
 		  struct stat *out);
+/**
+ * The kernel forgets @nlookup lookups of @ino (FORGET, BATCH_FORGET).
+ * What nobody holds any more (no lookups, open handles or live children)
+ * is freed with its cached listing. The root and its directories are
+ * never freed.
+ * @return 0; -ENOENT unknown @ino (nothing is done).
+ */
+int snapfs_forget(struct snapfs *fs, uint64_t ino, uint64_t nlookup);
 /** @return 0; -ENOENT stale inode number. */
 int snapfs_getattr(struct snapfs *fs, uint64_t ino, struct stat *out);
 /** Copy the NUL-terminated target into @buf. @return 0; -EINVAL not a
@@ -78,7 +97,7 @@ int snapfs_readlink(struct snapfs *fs, uint64_t ino, char *buf, size_t size);
 /**
  * List a directory into a private copy ("." and ".." included).
  * @param[out] out free with snapfs_releasedir().
- * @return 0; -ENOTDIR; -EIO if the store failed.
+ * @return 0; -ENOTDIR; else the -errno of listing it, as it is.
  */
 int snapfs_opendir(struct snapfs *fs, uint64_t ino, struct snapfs_dir **out);
 size_t snapfs_dir_count(const struct snapfs_dir *d);
@@ -102,18 +121,28 @@ int snapfs_open(struct snapfs *fs, uint64_t ino, int flags,
  * changes: status files)? */
 bool snapfs_file_direct(const struct snapfs_file *f);
 
-/** * Write to a control file. A statement is submitted when a write ends a
- * line or a ';' and the text so far is a whole statement, else at close
- * (bash's echo writes one line at a time).
- * @return 0 with *n = @size; -EINVAL rejected statement (control/
- *         last_error says why); -EBUSY, -ENOENT, -EEXIST as jobs_submit();
- *         -EROFS for any other file.
+/**
+ * Write to a control file or a new cluster/ file. A statement is
+ * submitted when a write ends a line or a ';' and the text so far is a
+ * whole statement, else at close (bash's echo writes one line at a time).
+ * @return 0 with *n = @size; for a refused statement its -errno as
+ *         jobs_submit()/jobs_manage() give it (-EINVAL does not parse or
+ *         validate, -ENOENT names what is not there, -EBUSY, -EEXIST,
+ *         -EROFS, -ENOSPC, -EIO, -ENOMEM) and control/last_error says
+ *         why; -EFBIG a statement over 1 MiB; -EPERM a new file that was
+ *         already finished; else the write's -errno; -EROFS for any
+ *         other file.
  */
 int snapfs_write(struct snapfs *fs, struct snapfs_file *f, const char *buf,
 		 size_t size, uint64_t off, size_t *n);
 
-/** Submit what a control file handle holds (close() reports errors).
- * @return 0; -EINVAL rejected (see last_error). */
+/**
+ * close(2) of a descriptor: a control file submits what it holds; a new
+ * cluster/ file that was written to is finished (named and recorded).
+ * @return 0; the statement's -errno as snapfs_write(); for a new file the
+ *         first error of its writes or of recording it (-ENOSPC, -EIO,
+ *         -EBUSY, -EEXIST ...).
+ */
 int snapfs_flush(struct snapfs *fs, struct snapfs_file *f);
 
 /**
@@ -126,7 +155,7 @@ int snapfs_rmdir(struct snapfs *fs, uint64_t parent, const char *name);
 /**
  * Make a directory in cluster/: a database, table, partition, index, or
  * a tablet (named by its id, a number). The catalog assigns the others'
- * ids.
+ * ids. Counts one lookup, as snapfs_lookup().
  * @return 0 with *out; -EROFS outside cluster/; -EEXIST; -EINVAL bad
  *         name; -EBUSY the table is held by a job.
  */
@@ -135,10 +164,12 @@ int snapfs_mkdir(struct snapfs *fs, uint64_t parent, const char *name,
 
 /**
  * Create a file in a cluster/ tablet directory. It is written to a
- * temporary name and becomes part of the tablet, MD5 and all, when the
- * handle is released; from then on it is immutable.
+ * temporary name and becomes part of the tablet, MD5 and all, at the
+ * first close(2) after it was written to (or at release if it never
+ * was); from then on it is immutable. Counts one lookup, as
+ * snapfs_lookup().
  * @return 0; -EROFS elsewhere; -EEXIST (files are written once);
- *         -EBUSY the table is held by a job.
+ *         -EINVAL bad name; -EBUSY the table is held by a job.
  */
 int snapfs_create(struct snapfs *fs, uint64_t parent, const char *name,
 		  int flags, struct stat *out, struct snapfs_file **f);
@@ -148,12 +179,14 @@ int snapfs_truncate(struct snapfs *fs, uint64_t ino);
 /**
  * Read at @off. A read that completes a sequential pass over a file whose
  * MD5 is known verifies it.
- * @return 0 with *n (0 at EOF); -EIO on a store error or an MD5 mismatch.
+ * @return 0 with *n (0 at EOF); -EIO on an MD5 mismatch (and for every
+ *         read of an object found corrupt); else the store's -errno.
  */
 int snapfs_read(struct snapfs *fs, struct snapfs_file *f, char *buf,
 		size_t size, uint64_t off, size_t *n);
-/** Release a handle; a control file submits what is left in it.
- * @return 0, or the submission's error (close() may report it). */
+/** Release a handle; a control file submits what is left in it, a new
+ * file never written to is finished.
+ * @return 0, or that work's -errno (the kernel does not pass it on). */
 int snapfs_release(struct snapfs *fs, struct snapfs_file *f);
 
 /**

@@ -1,4 +1,23 @@
-# src/fs: the mount tree, with no FUSE types.
+# src/fs: the mount tree, with no FUSE types: one file per node family
+# (fs_int.h lists them), the inode table, and the public entry points.
 libsnapfs_a_SOURCES += \
-	src/fs/fs.c src/fs/fs.h \
+	src/fs/fs.h src/fs/fs_int.h \
+	src/fs/fs.c \
+	src/fs/node.c \
+	src/fs/text.c \
+	src/fs/root.c \
+	src/fs/snapshots.c \
+	src/fs/snap.c \
+	src/fs/object.c \
+	src/fs/readahead.c \
+	src/fs/raw.c \
+	src/fs/control.c \
+	src/fs/jobsdir.c \
+	src/fs/cluster.c \
+	src/fs/newfile.c \
 	$(NULL)
+
+UNIT_TESTS += tests/unit/test-fs
+tests_unit_test_fs_SOURCES = tests/unit/test-fs.c tests/unit/unit.h
+tests_unit_test_fs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fs_LDADD = $(UNIT_LDADD)

@@ -4,7 +4,7 @@
 # bad statements, a corrupt object, kill -9 in the middle and remount.
 . "$(dirname "$0")/lib.sh"
 require_fuse
-plan 43
+plan 53
 
 R=$TEST_TMP/repo
 M=$TEST_TMP/mnt
@@ -39,6 +39,36 @@ replicas() {
 	echo "$n"
 }
 last_job() { ls "$M/jobs" | grep -E "^[0-9]+$" | sort -n | tail -1; }
+# write_errno FILE TEXT: open FILE, write TEXT and a newline (TEXT "-":
+# standard input as it is), close; prints OK, or where it
+# failed and the errno's name: "write:ENOENT", "close:EINVAL".
+write_errno() {
+	python3 -c '
+import errno, os, sys
+data = sys.stdin.buffer.read() if sys.argv[2] == "-" else (sys.argv[2] + "\n").encode()
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_TRUNC)
+res = "OK"
+try:
+    while data:  # as a shell would, past short writes
+        data = data[os.write(fd, data):]
+except OSError as e:
+    res = "write:" + errno.errorcode.get(e.errno, str(e.errno))
+try:
+    os.close(fd)
+except OSError as e:
+    if res == "OK":
+        res = "close:" + errno.errorcode.get(e.errno, str(e.errno))
+print(res)' "$1" "$2"
+}
+# refused WHAT ERRNO REASON STATEMENT: control/restore refuses STATEMENT:
+# the write fails with ERRNO and last_error holds REASON.
+refused() {
+	is "$1 fails the write with $2" "$(write_errno "$M/control/restore" "$4")" "write:$2"
+	case "$(cat "$M/control/last_error")" in
+	"control/restore: "*"$3"*) pass "last_error says why: $3" ;;
+	*) fail "last_error says why: $3"; diag "$(cat "$M/control/last_error")" ;;
+	esac
+}
 # tree_sums DIR: "table/partition/index/file md5" lines, tablet ids left out.
 tree_sums() {
 	(cd "$1" && find . -type f | while read -r f; do
@@ -96,18 +126,32 @@ bash -c "echo 'RESTORE SNAPSHOT db4.snap1 FROM demo' >'$M/control/restore'" 2>/d
 case $(cat "$M/control/last_error") in *"missing required property \"backup_timestamp\""*) pass "an unfinished statement is rejected at close, with the reason" ;;
 *) fail "an unfinished statement is rejected at close, with the reason"; diag "$(cat "$M/control/last_error")" ;; esac
 fails "and nothing was restored" test -e "$M/cluster/db4"
+is "the writer's close(2) fails with EINVAL" "$(write_errno "$M/control/restore" "RESTORE SNAPSHOT db4.snap1 FROM demo")" close:EINVAL
 
-# Bad statements: the write fails with EINVAL and last_error says why.
+jobs_before=$(last_job)
+# Refused statements: the write fails with the errno that says what kind
+# of refusal it is (EINVAL bad statement, ENOENT names what is not there,
+# EFBIG too long), and last_error says why.
 err=$(restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"bogus\"=\"1\")" 2>&1)
 case "$err" in *"Invalid argument"*) pass "an unknown property fails the write with EINVAL" ;; *) fail "an unknown property fails the write with EINVAL"; diag "$err" ;; esac
 case "$(cat "$M/control/last_error")" in *"line 1, column"*"bogus"*) pass "last_error names the property with line and column" ;; *) fail "last_error names the property with line and column"; diag "$(cat "$M/control/last_error")" ;; esac
-fails "a missing snapshot is rejected" restore "RESTORE SNAPSHOT db1.nosuch FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
-ok "last_error says so" grep -q 'snapshot "nosuch" not found' "$M/control/last_error"
-fails "a missing timestamp is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"2000-01-01-00-00-00\")"
-fails "a missing table is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM demo ON (nosuch) PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
-fails "a missing partition is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM demo ON (t1 PARTITION (p9)) PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
-fails "another repository name is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM other PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
-fails "more replicas than backends is rejected" restore "RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"4\")"
+refused "a missing snapshot" ENOENT 'snapshot "nosuch" not found in repository "demo"' \
+	"RESTORE SNAPSHOT db1.nosuch FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
+refused "a missing timestamp" ENOENT 'snapshot "snap1" has no backup_timestamp "2000-01-01-00-00-00"' \
+	"RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"2000-01-01-00-00-00\")"
+refused "a missing table" ENOENT 'table "nosuch" is not in snapshot snap1' \
+	"RESTORE SNAPSHOT db1.snap1 FROM demo ON (nosuch) PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
+refused "a missing partition" ENOENT 'partition "p9" is not in table "t1" of snapshot snap1' \
+	"RESTORE SNAPSHOT db1.snap1 FROM demo ON (t1 PARTITION (p9)) PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
+refused "another repository name" ENOENT 'repository "other" is not the mounted repository "demo"' \
+	"RESTORE SNAPSHOT db1.snap1 FROM other PROPERTIES (\"backup_timestamp\"=\"$ts1\")"
+refused "more replicas than backends" EINVAL 'replication_num 4 needs 4 backends; this cluster has 3' \
+	"RESTORE SNAPSHOT db1.snap1 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts1\", \"replication_num\"=\"4\")"
+refused "a BACKUP statement in control/restore" EINVAL 'control/restore takes RESTORE statements, not BACKUP (use control/backup)' \
+	"BACKUP SNAPSHOT db1.x TO demo"
+is "a statement over 1 MiB fails the write with EFBIG" \
+	"$(python3 -c 'import sys; sys.stdout.write("-- " + "x" * (1100 << 10))' | write_errno "$M/control/restore" -)" write:EFBIG
+is "no refused statement made a job" "$(last_job)" "$jobs_before"
 
 # Overwrite db1 with snap2 (same structure), then a corrupt overwrite.
 ok "RESTORE over the existing tables" restore "RESTORE SNAPSHOT db1.snap2 FROM demo PROPERTIES (\"backup_timestamp\"=\"$ts2\", \"replication_num\"=\"2\")"
