@@ -474,26 +474,23 @@ void readahead_free(struct readahead *ra);
 struct proto *raw_proto(struct protolist *pl, const char *name, const char *key,
 			int64_t mtime);
 
-/* ---- control.c, jobsdir.c ----------------------------------------------*/
+/* ---- controldir.c, jobsdir.c ----------------------------------------------*/
 
 /** control/, fixed. */
-struct proto *control_proto(struct snapfs *fs, struct protolist *pl);
+struct proto *controldir_proto(struct snapfs *fs, struct protolist *pl);
 /** Record the outcome of @what in control/last_error: @err (or
  * strerror(@rc)) on failure, nothing on success. */
-void control_set_result(struct snapfs *fs, const char *what, int rc,
-			const char *err);
+void controldir_set_result(struct snapfs *fs, const char *what, int rc,
+			   const char *err);
 /** jobs/, fixed. */
 struct proto *jobsdir_proto(struct snapfs *fs, struct protolist *pl);
 
-/* ---- cluster.c, newfile.c ----------------------------------------------*/
+/* ---- clusterdir.c, newfile.c ----------------------------------------------*/
 
 /** cluster/, fixed. */
-struct proto *cluster_proto(struct snapfs *fs, struct protolist *pl);
-/** The names of a cluster/ tablet directory: db, table, partition, index,
- * and its tablet id. @return 0; -EINVAL not a tablet directory. */
-int cluster_tablet_names(const struct node *tab, const char *names[4],
-			 int64_t *tablet_id);
-/** The create slot of a cluster/ tablet directory. */
+struct proto *clusterdir_proto(struct snapfs *fs, struct protolist *pl);
+/** The create slot of a cluster/ tablet directory (and only of that: it
+ * takes @dir's four ancestors for db, table, partition and index). */
 int newfile_create(struct snapfs *fs, struct node *dir, const char *name,
 		   int flags, struct snapfs_file **out);
 

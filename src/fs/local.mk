@@ -11,9 +11,9 @@ libsnapfs_a_SOURCES += \
 	src/fs/object.c \
 	src/fs/readahead.c \
 	src/fs/raw.c \
-	src/fs/control.c \
+	src/fs/controldir.c \
 	src/fs/jobsdir.c \
-	src/fs/cluster.c \
+	src/fs/clusterdir.c \
 	src/fs/newfile.c \
 	$(NULL)
 

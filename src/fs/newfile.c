@@ -88,6 +88,24 @@ static int name_file(const char *tmp, const char *path)
 	return 0;
 }
 
+/*
+ * The names of cluster/ tablet directory @tab: db, table, partition and
+ * index (its ancestors), and its tablet id (its name). newfile_create is
+ * the create slot of tablet directories only, so @tab is one.
+ */
+static void tablet_names(const struct node *tab, const char *names[4],
+			 int64_t *tablet_id)
+{
+	const struct node *n = tab;
+	int i;
+
+	*tablet_id = strtoll(tab->name, NULL, 10);
+	for (i = 3; i >= 0; i--) {
+		n = n->parent;
+		names[i] = n->name;
+	}
+}
+
 /* Name the finished file and record it in the catalog. Under base.lock. */
 static int finish_locked(struct snapfs *fs, struct new_file *f)
 {
@@ -97,8 +115,9 @@ static int finish_locked(struct snapfs *fs, struct new_file *f)
 	int64_t tid;
 	int rc;
 
-	rc = cluster_tablet_names(n->parent, names, &tid);
-	if (rc == 0 && fsync(f->fd) < 0)
+	tablet_names(n->parent, names, &tid);
+	rc = 0;
+	if (fsync(f->fd) < 0)
 		rc = -errno;
 	if (rc == 0)
 		rc = content_md5(f, hex);
@@ -276,9 +295,7 @@ static int new_paths(struct snapfs *fs, struct node *dir, const char *name,
 
 	if (!name_ok(name) || name[0] == '.')
 		return -EINVAL;
-	rc = cluster_tablet_names(dir, names, &tid);
-	if (rc < 0)
-		return rc;
+	tablet_names(dir, names, &tid);
 	if (jobs_table_busy(fs->jobs, names[0], names[1]))
 		return -EBUSY;
 	rc = cluster_tablet_dir(fs->cl, names[0], names[1], names[2], names[3],

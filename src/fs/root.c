@@ -119,8 +119,8 @@ static int root_fill(struct snapfs *fs, struct node *dir, struct protolist *pl)
 	p->fixed = true;
 	if (!fs->jobs)
 		return 0;
-	if (!control_proto(fs, pl) || !jobsdir_proto(fs, pl) ||
-	    !cluster_proto(fs, pl))
+	if (!controldir_proto(fs, pl) || !jobsdir_proto(fs, pl) ||
+	    !clusterdir_proto(fs, pl))
 		return -ENOMEM;
 	return 0;
 }

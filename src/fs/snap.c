@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "fs_int.h"
-#include "repo/jobinfo.h"
 #include "repo/repo.h"
 
 #include "base/banned.h"

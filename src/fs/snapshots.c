@@ -17,7 +17,6 @@
 
 #include "fs_int.h"
 #include "jobs/jobs.h"
-#include "repo/jobinfo.h"
 #include "repo/repo.h"
 
 #include "base/banned.h"
@@ -159,7 +158,7 @@ static int label_rmdir(struct snapfs *fs, struct node *dir, const char *name)
 	rc = jobs_drop_snapshot(fs->jobs, dir->key + strlen("__ss_"), name, err,
 				sizeof(err));
 	snprintf(what, sizeof(what), "rmdir snapshots/%s/%s", dir->name, name);
-	control_set_result(fs, what, rc, err);
+	controldir_set_result(fs, what, rc, err);
 	return rc;
 }
 

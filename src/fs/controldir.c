@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * control.c - control/: the statement files (restore, backup, cancel,
+ * controldir.c - control/: the statement files (restore, backup, cancel,
  * snapshots), last_error and last_report.
  *
  * A statement is submitted when a write ends a line or a ';' and the text
@@ -30,8 +30,8 @@ struct ctl_file {
 	size_t len;
 };
 
-void control_set_result(struct snapfs *fs, const char *what, int rc,
-			const char *err)
+void controldir_set_result(struct snapfs *fs, const char *what, int rc,
+			   const char *err)
 {
 	pthread_mutex_lock(&fs->lock);
 	if (rc < 0)
@@ -100,7 +100,7 @@ static int ctl_submit_locked(struct snapfs *fs, struct ctl_file *f, bool final)
 		rc = -EINVAL; /* it ended too early: a bad statement */
 	f->len = 0;
 	snprintf(what, sizeof(what), "control/%s", n->name);
-	control_set_result(fs, what, rc, err);
+	controldir_set_result(fs, what, rc, err);
 	if (rc < 0)
 		snap_log(LOG_INFO, "control/%s: rejected: %s", n->name,
 			 err[0] ? err : strerror(-rc));
@@ -287,7 +287,7 @@ static const struct node_ops control_ops = {
 	.fill = control_fill,
 };
 
-struct proto *control_proto(struct snapfs *fs, struct protolist *pl)
+struct proto *controldir_proto(struct snapfs *fs, struct protolist *pl)
 {
 	struct proto *p =
 		proto_dir(pl, "control", &control_ops, fs->mounted_at);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cluster.c - cluster/: the local cluster's catalog as directories,
+ * clusterdir.c - cluster/: the local cluster's catalog as directories,
  * cluster/<db>/<table>/<partition>/<index>/<tablet>/<file>, listed anew
  * at every access (jobs change it). mkdir makes catalog entries at every
  * level; files are created in tablets (newfile.c).
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster/catalog.h"
 #include "cluster/cluster.h"
 #include "fs_int.h"
 #include "jobs/jobs.h"
@@ -344,23 +343,7 @@ static const struct node_ops ctablet_ops = {
 	.create = newfile_create,
 };
 
-int cluster_tablet_names(const struct node *tab, const char *names[4],
-			 int64_t *tablet_id)
-{
-	const struct node *n = tab;
-	int i;
-
-	if (tab->ops != &ctablet_ops)
-		return -EINVAL;
-	*tablet_id = strtoll(tab->name, NULL, 10);
-	for (i = 3; i >= 0; i--) {
-		n = n->parent;
-		names[i] = n->name;
-	}
-	return 0;
-}
-
-struct proto *cluster_proto(struct snapfs *fs, struct protolist *pl)
+struct proto *clusterdir_proto(struct snapfs *fs, struct protolist *pl)
 {
 	struct proto *p = cdir_proto(fs, pl, "cluster", LVL_CLUSTER);
 
