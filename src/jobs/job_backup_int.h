@@ -9,6 +9,12 @@
  *
  * job_backup.c calls the other three; they call only the engine, never
  * job_backup.c or each other.
+ *
+ * The plan ("plan": {"tables": [...]} in the job's record) holds each
+ * table in record.h's stored form, cut down to the chosen partitions;
+ * job_backup.c reads it back typed when the job starts (work->tables),
+ * and the other files use only that. No file here spells a catalog key
+ * or a member of a table record.
  */
 #ifndef SNAPFS_JOB_BACKUP_INT_H
 #define SNAPFS_JOB_BACKUP_INT_H

@@ -4,11 +4,17 @@
  *
  *   job_restore.c        the kind's table: steps, commit, cancel, holds
  *   job_restore_plan.c   the plan made at submission (and the snapshot it
- *                        reads, found again at a restart)
+ *                        reads, found again at a restart); the plan read
+ *                        from and written back to the job's record
  *   job_restore_fetch.c  the replicas' directories and the download
  *
  * job_restore.c calls the other two; they call only the engine and each
  * other downwards (fetch -> plan), never job_restore.c.
+ *
+ * Tables are catalog records in record.h's types: the plan holds each
+ * restored table in the PLAN form inside the job's record, and the
+ * commit stores it with record_table_put(). No file here spells a
+ * catalog key or a member of a table record.
  */
 #ifndef SNAPFS_JOB_RESTORE_INT_H
 #define SNAPFS_JOB_RESTORE_INT_H

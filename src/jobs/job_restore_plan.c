@@ -3,7 +3,9 @@
  * job_restore_plan.c - RESTORE at submission: find the snapshot, pick its
  * tables, plan every restored table as it will be after the commit (ids,
  * replicas on the backends, the current replica to link unchanged files
- * from), record the plan in the job and register it.
+ * from), record the plan in the job and register it. The plan's tables
+ * are typed records (record.h), kept in the job's record in their PLAN
+ * form; a job reads them back when it starts (job_restore_plan_read()).
  *
  * Unlike Doris, an overwrite never touches the table's current data: new
  * replica generations are written beside it and the commit swaps the
