@@ -321,8 +321,13 @@ static int download_tablet(struct job *jb, struct rtab *rt)
 	size_t i;
 	int rc;
 
-	if (d.tab->nreplicas == 0)
-		return -EIO; /* a plan always gives replicas */
+	if (d.tab->nreplicas == 0) { /* a plan always gives replicas */
+		snap_log(LOG_ERR,
+			 "job %" PRId64 ": tablet %" PRId64 " has no replica "
+			 "in the plan",
+			 jb->id, d.tab->id);
+		return -EIO;
+	}
 	d.src_tid = d.tab->src ? d.tab->src->tablet : 0;
 	rc = cluster_replica_path(jb->eng->cl, d.tab->id, r0, d.d0,
 				  sizeof(d.d0));
