@@ -7,8 +7,9 @@
  * Records are JSON documents (jansson json_t) under string keys; the
  * catalog copies values out of LMDB before a transaction ends, so nothing
  * returned refers to LMDB memory. The keys and the layout of the records
- * are record.c's (see record.h): use the typed records there; the raw
- * key/JSON calls below are what record.c is built on.
+ * are record.c's (see record.h): outside src/cluster/, use transactions
+ * and ids from here and the typed records there; the raw key/JSON calls
+ * at the end are what record.c is built on.
  *
  * A write transaction is the unit of atomicity: a restore's commit (new
  * table layouts + the job's FINISHED state) is one catalog_commit().
@@ -55,6 +56,30 @@ int catalog_commit(struct catalog_txn *t);
 void catalog_abort(struct catalog_txn *t);
 
 /**
+ * Allocate @n consecutive ids (starting at 10000 in a new catalog, never
+ * reused). @pre write transaction; the ids are only taken if it commits.
+ * @param[out] first the first id.
+ * @return 0; -EIO the id counter is corrupt; -ENOSPC; -errno.
+ */
+int catalog_alloc_ids(struct catalog_txn *t, uint64_t n, int64_t *first);
+
+/**
+ * Make sure ids allocated from now on are above @id (an id picked by
+ * hand, such as a tablet directory's name). @pre write transaction.
+ * @return 0; -EIO the id counter is corrupt; -ENOSPC; -errno.
+ */
+int catalog_reserve_id(struct catalog_txn *t, int64_t id);
+
+/* ---- raw records -----------------------------------------------------------
+ * Keys and JSON values: what record.c builds the typed records on. No
+ * other file should use these. src/jobs/ no longer does; src/fs/ still
+ * reads tables with catalog_get() and lists names with catalog_scan(), so
+ * they stay in this public header until it uses record.h (then they move
+ * to cluster_int.h). catalog_find_named() and catalog_find_id() have no
+ * caller left in src/ (tests/unit/test-catalog.c only).
+ */
+
+/**
  * Read one record.
  * @param[out] out a new reference, caller-owned (json_decref()).
  * @return 0; -ENOENT if absent; -EIO if the stored value isn't JSON.
@@ -86,21 +111,6 @@ int catalog_scan(struct catalog_txn *t, const char *prefix,
  */
 int catalog_scan_keys(struct catalog_txn *t, const char *prefix,
 		      int (*cb)(const char *key, void *arg), void *arg);
-
-/**
- * Allocate @n consecutive ids (starting at 10000 in a new catalog, never
- * reused). @pre write transaction; the ids are only taken if it commits.
- * @param[out] first the first id.
- * @return 0; -EIO the id counter is corrupt; -ENOSPC; -errno.
- */
-int catalog_alloc_ids(struct catalog_txn *t, uint64_t n, int64_t *first);
-
-/**
- * Make sure ids allocated from now on are above @id (an id picked by
- * hand, such as a tablet directory's name). @pre write transaction.
- * @return 0; -EIO the id counter is corrupt; -ENOSPC; -errno.
- */
-int catalog_reserve_id(struct catalog_txn *t, int64_t id);
 
 /**
  * The element of a record array (partitions, indexes, tablets, files)

@@ -120,11 +120,6 @@ void job_now(char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-void job_key(int64_t id, char *buf, size_t len)
-{
-	snprintf(buf, len, "job/%020" PRId64, id);
-}
-
 int job_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -214,7 +209,6 @@ static int job_rec_write(struct job *jb,
 			 int (*in_txn)(struct job *jb, struct catalog_txn *t))
 {
 	struct catalog_txn *t = NULL;
-	char key[64];
 	int rc;
 
 	rc = catalog_begin(cluster_catalog(jb->eng->cl), true, &t);
@@ -225,9 +219,8 @@ static int job_rec_write(struct job *jb,
 		if (rc < 0)
 			goto out;
 	}
-	job_key(jb->id, key, sizeof(key));
 	pthread_mutex_lock(&jb->eng->lock);
-	rc = catalog_put(t, key, jb->rec);
+	rc = record_job_put(t, jb->id, jb->rec);
 	pthread_mutex_unlock(&jb->eng->lock);
 	if (rc < 0)
 		goto out;
@@ -533,11 +526,9 @@ int job_register(struct job *jb, struct catalog_txn *t, char *err,
 		 size_t errlen)
 {
 	struct jobs *eng = jb->eng;
-	char key[64];
 	int rc;
 
-	job_key(jb->id, key, sizeof(key));
-	rc = catalog_put(t, key, jb->rec);
+	rc = record_job_put(t, jb->id, jb->rec);
 	if (rc < 0)
 		goto out;
 	pthread_mutex_lock(&eng->lock);
@@ -599,15 +590,14 @@ int job_cancel_db(struct jobs *eng, const struct job_kind_ops *k,
 /* ---- the engine
  * ------------------------------------------------------------*/
 
-static int resume_cb(const char *key, json_t *val, void *arg)
+/* The id is the record's key's (the same as its "JobId"). */
+static int resume_cb(int64_t id, json_t *val, void *arg)
 {
 	struct jobs *eng = arg;
 	struct job *jb;
-	int64_t id;
 
 	if (json_is_true(json_object_get(val, "done")))
 		return 0;
-	id = json_integer_value(json_object_get(val, "JobId"));
 	jb = job_new(eng, id, json_incref(val));
 	if (!jb)
 		return -ENOMEM;
@@ -644,7 +634,7 @@ int job_engine_start(struct repo *repo, struct cluster *cl, unsigned threads,
 		snap_log(LOG_WARNING, "cluster gc: %s", strerror(-rc));
 	rc = catalog_begin(cluster_catalog(cl), false, &t);
 	if (rc == 0) {
-		rc = catalog_scan(t, "job/", resume_cb, eng);
+		rc = record_job_scan(t, resume_cb, eng);
 		catalog_abort(t);
 	}
 	if (rc < 0) {

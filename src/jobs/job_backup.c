@@ -29,36 +29,75 @@
 
 #include "base/banned.h"
 
-/* Every tablet of the plan, in plan order. */
-static int flatten(struct job *jb)
+/* Room for one more tablet in w->tabs; NULL: no memory. */
+static struct btab *more_tabs(struct backup_work *w, size_t *cap)
 {
-	struct backup_work *w = jb->work;
-	json_t *tbl, *p, *ix, *tab;
+	struct btab *v;
+
+	if (w->ntabs == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		v = realloc(w->tabs, *cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		w->tabs = v;
+	}
+	return &w->tabs[w->ntabs++];
+}
+
+/* Every tablet of the plan, in plan order. */
+static int flatten(struct backup_work *w)
+{
+	const struct record_table *tbl;
+	const struct record_partition *p;
+	const struct record_index *ix;
+	struct btab *bt;
 	size_t a, b, c, d, cap = 0;
 
-	json_array_foreach (
-		json_object_get(json_object_get(jb->rec, "plan"), "tables"), a,
-		tbl)
-		json_array_foreach (json_object_get(tbl, "partitions"), b, p)
-			json_array_foreach (json_object_get(p, "indexes"), c,
-					    ix)
-				json_array_foreach (
-					json_object_get(ix, "tablets"), d,
-					tab) {
-					if (w->ntabs == cap) {
-						struct btab *v;
-
-						cap = cap ? cap * 2 : 64;
-						v = realloc(w->tabs,
-							    cap * sizeof(*v));
-						if (!v)
-							return -ENOMEM;
-						w->tabs = v;
-					}
-					w->tabs[w->ntabs++] =
-						(struct btab){tbl, p, ix, tab};
+	for (a = 0; a < w->ntables; a++) {
+		tbl = &w->tables[a];
+		for (b = 0; b < tbl->nparts; b++) {
+			p = &tbl->parts[b];
+			for (c = 0; c < p->nindexes; c++) {
+				ix = &p->indexes[c];
+				for (d = 0; d < ix->ntablets; d++) {
+					bt = more_tabs(w, &cap);
+					if (!bt)
+						return -ENOMEM;
+					*bt = (struct btab){tbl, p, ix,
+							    &ix->tablets[d]};
 				}
+			}
+		}
+	}
 	return 0;
+}
+
+/* The plan's tables, typed, from jb->rec. Takes eng->lock.
+ * @return 0; -EIO a table is malformed (logged, naming the job);
+ *         -ENOMEM. */
+static int read_plan(struct job *jb, struct backup_work *w)
+{
+	json_t *tables, *j;
+	char what[64];
+	size_t i, n;
+	int rc = 0;
+
+	snprintf(what, sizeof(what), "the plan of job %" PRId64, jb->id);
+	pthread_mutex_lock(&jb->eng->lock);
+	tables = json_object_get(json_object_get(jb->rec, "plan"), "tables");
+	n = json_array_size(tables);
+	w->tables = calloc(n ? n : 1, sizeof(*w->tables));
+	if (!w->tables)
+		rc = -ENOMEM;
+	json_array_foreach (tables, i, j) {
+		if (rc < 0)
+			break;
+		rc = record_table_from_json(j, what, &w->tables[i]);
+		if (rc == 0)
+			w->ntables++;
+	}
+	pthread_mutex_unlock(&jb->eng->lock);
+	return rc < 0 ? rc : flatten(w);
 }
 
 struct rm_ctx {
@@ -123,21 +162,22 @@ static void backup_release(struct job *jb)
 		return;
 	json_decref(w->donors);
 	free(w->tabs);
+	record_tables_free(w->tables, w->ntables);
 	free(w);
 	jb->work = NULL;
 }
 
 /* The tables it backs up: hand-made writes to them are EBUSY until it
- * ends, so the files it links are the ones it recorded. */
+ * ends, so the files it links are the ones it recorded. BackupObjs names
+ * them: the plan's tables, in the same order (job_backup_plan.c writes
+ * both), read without decoding the plan. */
 static bool backup_holds(const struct job *jb, const char *table)
 {
-	json_t *tbl;
+	json_t *name;
 	size_t i;
 
-	json_array_foreach (
-		json_object_get(json_object_get(jb->rec, "plan"), "tables"), i,
-		tbl)
-		if (strcmp(jstr(tbl, "name"), table) == 0)
+	json_array_foreach (json_object_get(jb->rec, "BackupObjs"), i, name)
+		if (strcmp(json_string_value(name) ?: "", table) == 0)
 			return true;
 	return false;
 }
@@ -177,7 +217,16 @@ static int backup_start(struct job *jb)
 	}
 	if (!w) {
 		w = jb->work = calloc(1, sizeof(*w));
-		rc = w ? flatten(jb) : -ENOMEM;
+		rc = w ? read_plan(jb, w) : -ENOMEM;
+		/* A plan that can't be read can't be carried out: cancel,
+		 * unless the info object is on its way (then it stays, to be
+		 * looked at). */
+		if (rc == -EIO && !jb->committing) {
+			job_request_cancel(jb, "error",
+					   "the job's plan is malformed (see "
+					   "the log)");
+			return -ECANCELED;
+		}
 		if (rc < 0)
 			return rc; /* resumes at the next start */
 	}

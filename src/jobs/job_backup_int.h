@@ -9,6 +9,12 @@
  *
  * job_backup.c calls the other three; they call only the engine, never
  * job_backup.c or each other.
+ *
+ * The plan ("plan": {"tables": [...]} in the job's record) holds each
+ * table in record.h's stored form, cut down to the chosen partitions;
+ * job_backup.c reads it back typed when the job starts (work->tables),
+ * and the other files use only that. No file here spells a catalog key
+ * or a member of a table record.
  */
 #ifndef SNAPFS_JOB_BACKUP_INT_H
 #define SNAPFS_JOB_BACKUP_INT_H
@@ -19,16 +25,24 @@
 
 #include <jansson.h>
 
+#include "cluster/cluster.h"
 #include "jobs_int.h"
 
 /* One tablet to send, flattened out of the plan. */
 struct btab {
-	json_t *table, *part, *index, *tablet; /* borrowed from jb->rec */
+	const struct record_table *table; /* all in work->tables */
+	const struct record_partition *part;
+	const struct record_index *index;
+	const struct record_tablet *tablet;
 };
 
 /* jb->work of a backup. The job's thread owns it; the upload threads
  * share tabs (each takes the next index) while UPLOADING. */
 struct backup_work {
+	/* The plan's tables (jb->rec's "plan" {"tables": [...]}, each in
+	 * record.h's stored form), typed; read-only once the job started. */
+	struct record_table *tables;
+	size_t ntables;
 	struct btab *tabs;
 	size_t ntabs;
 	atomic_size_t next;
@@ -39,7 +53,8 @@ struct backup_work {
 	json_t *donors;
 };
 
-/* A string member of a JSON object, "" if absent. */
+/* A string member of a JSON object (the job record's own), "" if
+ * absent. */
 static inline const char *jstr(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -53,10 +68,14 @@ static inline int64_t jint(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
-/* The first replica of a planned tablet: the one a backup reads. */
-static inline json_t *replica0(json_t *tab)
+/* The first replica of a planned tablet: the one a backup reads (one
+ * without replicas reads as an empty replica: nothing to send). */
+static inline const struct record_replica *
+replica0(const struct record_tablet *tab)
 {
-	return json_array_get(json_object_get(tab, "replicas"), 0);
+	static const struct record_replica none;
+
+	return tab->nreplicas ? &tab->replicas[0] : &none;
 }
 
 /** The BACKUP kind's table (job_backup.c); static. */

@@ -32,67 +32,69 @@
 
 /* An index of the __info_ document: its tablets, each with its files
  * ("<name>.<md5>"; none for metadata only), and their order. */
-static json_t *info_index(json_t *ix, bool sr, bool meta_only)
+static json_t *info_index(const struct record_index *ix, bool sr,
+			  bool meta_only)
 {
-	json_t *jtabs = json_object(), *order = json_array(), *tab, *f, *files;
+	json_t *jtabs = json_object(), *order = json_array(), *files;
+	const struct record_replica *r;
 	char id[32], name[400];
 	size_t d, e;
 
-	json_array_foreach (json_object_get(ix, "tablets"), d, tab) {
-		snprintf(id, sizeof(id), "%" PRId64, jint(tab, "id"));
+	for (d = 0; d < ix->ntablets; d++) {
+		snprintf(id, sizeof(id), "%" PRId64, ix->tablets[d].id);
 		files = json_array();
-		json_array_foreach (json_object_get(replica0(tab), "files"), e,
-				    f) {
-			if (meta_only)
-				break;
-			snprintf(name, sizeof(name), "%s.%s", jstr(f, "name"),
-				 jstr(f, "md5"));
+		r = replica0(&ix->tablets[d]);
+		for (e = 0; !meta_only && e < r->nfiles; e++) {
+			snprintf(name, sizeof(name), "%s.%s", r->files[e].name,
+				 r->files[e].md5);
 			json_array_append_new(files, json_string(name));
 		}
 		json_object_set_new(jtabs, id, files);
 		/* Bucket order: Doris writes numbers, StarRocks strings. */
 		json_array_append_new(order,
 				      sr ? json_string(id)
-					 : json_integer(jint(tab, "id")));
+					 : json_integer(ix->tablets[d].id));
 	}
-	return json_pack("{s:I, s:i, s:o, s:o}", "id",
-			 (json_int_t)jint(ix, "id"), "schema_hash",
-			 (int)jint(ix, "schema_hash"), "tablets", jtabs,
+	return json_pack("{s:I, s:i, s:o, s:o}", "id", (json_int_t)ix->id,
+			 "schema_hash", (int)ix->schema_hash, "tablets", jtabs,
 			 "tablets_order", order);
 }
 
 /* A table of the __info_ document: its partitions and their indexes. */
-static json_t *info_table(json_t *tbl, bool sr, bool meta_only)
+static json_t *info_table(const struct record_table *tbl, bool sr,
+			  bool meta_only)
 {
-	json_t *jparts = json_object(), *p, *ix, *jp, *jidx;
+	const struct record_partition *p;
+	json_t *jparts = json_object(), *jp, *jidx;
 	size_t b, c;
 
-	json_array_foreach (json_object_get(tbl, "partitions"), b, p) {
+	for (b = 0; b < tbl->nparts; b++) {
+		p = &tbl->parts[b];
 		jidx = json_object();
-		jp = json_pack("{s:I, s:I, s:o}", "id",
-			       (json_int_t)jint(p, "id"), "version",
-			       (json_int_t)(jint(p, "version") > 0
-						    ? jint(p, "version")
-						    : 1),
+		jp = json_pack("{s:I, s:I, s:o}", "id", (json_int_t)p->id,
+			       "version",
+			       (json_int_t)(p->version > 0 ? p->version : 1),
 			       "indexes", jidx);
 		if (sr)
 			json_object_set_new(jp, "version_hash",
 					    json_integer(0));
-		json_object_set_new(jparts, jstr(p, "name"), jp);
-		json_array_foreach (json_object_get(p, "indexes"), c, ix)
-			json_object_set_new(jidx, jstr(ix, "name"),
-					    info_index(ix, sr, meta_only));
+		json_object_set_new(jparts, p->name, jp);
+		for (c = 0; c < p->nindexes; c++)
+			json_object_set_new(
+				jidx, p->indexes[c].name,
+				info_index(&p->indexes[c], sr, meta_only));
 	}
-	return json_pack("{s:I, s:o}", "id", (json_int_t)jint(tbl, "id"),
-			 "partitions", jparts);
+	return json_pack("{s:I, s:o}", "id", (json_int_t)tbl->id, "partitions",
+			 jparts);
 }
 
 /* The __info_ document, as BackupJobInfo writes it for the flavor. */
 static json_t *build_info(struct job *jb)
 {
+	const struct backup_work *w = jb->work;
 	bool sr = repo_flavor(jb->eng->repo) == REPO_FLAVOR_STARROCKS;
 	bool meta_only = strcmp(jstr(jb->rec, "Content"), "METADATA_ONLY") == 0;
-	json_t *info, *objs, *tbl;
+	json_t *info, *objs;
 	size_t a;
 
 	objs = json_object();
@@ -104,11 +106,9 @@ static json_t *build_info(struct job *jb)
 			 "backup_objects", objs);
 	if (!info)
 		return NULL;
-	json_array_foreach (
-		json_object_get(json_object_get(jb->rec, "plan"), "tables"), a,
-		tbl)
-		json_object_set_new(objs, jstr(tbl, "name"),
-				    info_table(tbl, sr, meta_only));
+	for (a = 0; a < w->ntables; a++)
+		json_object_set_new(objs, w->tables[a].name,
+				    info_table(&w->tables[a], sr, meta_only));
 	json_object_set_new(info, "backup_result", json_string("succeed"));
 	json_object_set_new(info, "meta_version",
 			    json_integer(BACKUP_META_VERSION));
@@ -127,25 +127,25 @@ static json_t *build_info(struct job *jb)
 
 /*
  * The __meta document: the framing Doris reads for meta_version >= 136
- * around a description of the tables. It is snapfs's own catalog, not a
- * Doris OlapTable serialisation (see docs/design.md).
+ * around a description of the tables. It is snapfs's own catalog record
+ * (record.h's META form: without the local state), not a Doris OlapTable
+ * serialisation (see docs/design.md).
  */
 static json_t *build_meta(struct job *jb)
 {
-	json_t *map = json_object(), *tbl, *t;
+	const struct backup_work *w = jb->work;
+	json_t *map = json_object(), *t;
 	size_t i;
 
-	json_array_foreach (
-		json_object_get(json_object_get(jb->rec, "plan"), "tables"), i,
-		tbl) {
-		t = json_deep_copy(tbl);
-		if (!t)
-			continue;
-		json_object_del(t, "state");
-		json_object_del(t, "job_id");
+	for (i = 0; map && i < w->ntables; i++) {
+		if (record_table_to_json(&w->tables[i], RECORD_JSON_META, &t) <
+			    0 ||
+		    json_object_set_new(map, w->tables[i].name, t) < 0) {
+			json_decref(map);
+			return NULL; /* out of memory: none, not a part */
+		}
 		json_object_set_new(t, "clazz", json_string("OlapTable"));
 		json_object_set_new(t, "writer", json_string("snapfs"));
-		json_object_set_new(map, jstr(tbl, "name"), t);
 	}
 	return json_pack("{s:s, s:o, s:{}}", "db", jb->db, "tblNameMap", map,
 			 "resourceNameMap");

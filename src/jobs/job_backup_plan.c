@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/base.h"
@@ -23,13 +24,6 @@
 #include "store/store.h"
 
 #include "base/banned.h"
-
-static int collect_table(const char *key, json_t *val, void *arg)
-{
-	json_t *arr = arg;
-
-	return json_array_append(arr, val) < 0 ? -ENOMEM : 0;
-}
 
 /* The timestamp name of a backup taken at @ms, in the flavor's format. */
 static void backup_ts(enum repo_flavor flavor, int64_t ms, char *buf,
@@ -87,78 +81,99 @@ static int check_repo(struct jobs *eng, const struct spec *sp, char *err,
 	return 0;
 }
 
-/* Cut a copy of a table down to the partitions @want names. */
-static int keep_partitions(json_t *tbl, const struct spec_table *want,
-			   const char *db, char *err, size_t errlen)
+/* @tbl as its plan keeps it (stored form), cut down to the partitions
+ * @want names, if any. @return 0 and *out; -ENOENT (err says which
+ * partition); -ENOMEM. */
+static int plan_json(const struct record_table *tbl,
+		     const struct spec_table *want, const char *db, char *err,
+		     size_t errlen, json_t **out)
 {
-	json_t *keep = json_array(), *v;
-	size_t k;
+	struct record_table cut = {0};
+	const char *missing = NULL;
+	json_t *j = NULL;
+	int rc;
 
-	for (k = 0; keep && k < want->npartitions; k++) {
-		v = catalog_find_named(json_object_get(tbl, "partitions"),
-				       want->partitions[k], true);
-		if (!v) {
-			json_decref(keep);
-			return job_errf(err, errlen, -ENOENT,
-					"partition \"%s\" is not in table "
-					"%s.%s",
-					want->partitions[k], db, want->name);
-		}
-		json_array_append(keep, v);
+	rc = record_table_to_json(tbl, RECORD_JSON_STORED, &j);
+	if (rc < 0 || !want || !want->npartitions)
+		goto out;
+	/* A copy of its own to cut: the statement may name a table twice. */
+	rc = record_table_from_json(j, tbl->name, &cut);
+	json_decref(j);
+	j = NULL;
+	if (rc == 0)
+		rc = record_table_pick_partitions(
+			&cut, (const char *const *)want->partitions,
+			want->npartitions, true, &missing);
+	if (rc == -ENOENT)
+		rc = job_errf(err, errlen, rc,
+			      "partition \"%s\" is not in table %s.%s", missing,
+			      db, want->name);
+	if (rc == 0)
+		rc = record_table_to_json(&cut, RECORD_JSON_STORED, &j);
+	record_table_release(&cut);
+out:
+	if (rc < 0) {
+		json_decref(j);
+		return rc;
 	}
-	if (!keep)
-		return -ENOMEM;
-	json_object_set_new(tbl, "partitions", keep);
+	*out = j;
 	return 0;
 }
 
-/* One table of the backup: @want (NULL: the @i-th of @all). Appends a
- * copy of it to @tables and its name to @objs. */
-static int choose_table(const struct spec *sp, json_t *all, size_t i,
-			json_t *tables, json_t *objs, char *err, size_t errlen)
+/* The table named @name, ignoring ASCII case as Doris does, or NULL. */
+static const struct record_table *find_table(const struct record_table *all,
+					     size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(all[i].name, name) == 0)
+			return &all[i];
+	return NULL;
+}
+
+/* One table of the backup: @want (NULL: the @i-th of @all). Appends it,
+ * cut down, to @tables and its name to @objs. */
+static int choose_table(const struct spec *sp, const struct record_table *all,
+			size_t nall, size_t i, json_t *tables, json_t *objs,
+			char *err, size_t errlen)
 {
 	const struct spec_table *want = sp->ntables ? &sp->tables[i] : NULL;
-	json_t *tbl;
+	const struct record_table *tbl;
+	json_t *j;
+	int rc;
 
-	tbl = want ? catalog_find_named(all, want->name, true)
-		   : json_array_get(all, i);
+	tbl = want ? find_table(all, nall, want->name) : &all[i];
 	if (!tbl)
 		return job_errf(err, errlen, -ENOENT,
 				"table \"%s\" is not in database \"%s\"",
 				want->name, sp->db);
-	if (strcmp(jstr(tbl, "state"), "NORMAL") != 0)
+	if (tbl->state != RECORD_TABLE_NORMAL)
 		return job_errf(err, errlen, -EBUSY,
 				"table %s.%s is being restored", sp->db,
-				jstr(tbl, "name"));
-	tbl = json_deep_copy(tbl);
-	if (!tbl || json_array_append_new(tables, tbl) < 0)
+				tbl->name);
+	rc = plan_json(tbl, want, sp->db, err, errlen, &j);
+	if (rc < 0)
+		return rc;
+	if (json_array_append_new(tables, j) < 0 ||
+	    json_array_append_new(objs, json_string(tbl->name)) < 0)
 		return -ENOMEM;
-	if (want && want->npartitions) {
-		int rc = keep_partitions(tbl, want, sp->db, err, errlen);
-
-		if (rc < 0)
-			return rc;
-	}
-	return json_array_append_new(objs, json_string(jstr(tbl, "name"))) < 0
-		       ? -ENOMEM
-		       : 0;
+	return 0;
 }
 
 /* The chosen tables of the database, and their names for BackupObjs. */
 static int choose_tables(struct catalog_txn *t, const struct spec *sp,
 			 json_t *tables, json_t *objs, char *err, size_t errlen)
 {
-	json_t *all = json_array();
-	char key[300];
-	size_t i, n;
+	struct record_table *all = NULL;
+	size_t i, n, nall = 0;
 	int rc;
 
-	snprintf(key, sizeof(key), "table/%s/", sp->db);
-	rc = all ? catalog_scan(t, key, collect_table, all) : -ENOMEM;
-	n = sp->ntables ? sp->ntables : json_array_size(all);
+	rc = record_table_list(t, sp->db, &all, &nall);
+	n = sp->ntables ? sp->ntables : nall;
 	for (i = 0; rc == 0 && i < n; i++)
-		rc = choose_table(sp, all, i, tables, objs, err, errlen);
-	json_decref(all);
+		rc = choose_table(sp, all, nall, i, tables, objs, err, errlen);
+	record_tables_free(all, nall);
 	if (rc == 0 && json_array_size(tables) == 0)
 		rc = job_errf(err, errlen, -ENOENT,
 			      "database \"%s\" has no tables to back up",
@@ -168,7 +183,7 @@ static int choose_tables(struct catalog_txn *t, const struct spec *sp,
 
 /* The job, PENDING, with the tables as its plan. */
 static int new_job(struct jobs *eng, struct catalog_txn *t,
-		   const struct spec *sp, json_t *dbrec, json_t *tables,
+		   const struct spec *sp, int64_t db_id, json_t *tables,
 		   json_t *objs, struct job **out)
 {
 	struct timespec tv;
@@ -197,38 +212,38 @@ static int new_job(struct jobs *eng, struct catalog_txn *t,
 		(json_int_t)ms, "Repository", repo_name(eng->repo), "Content",
 		sp->content == SPEC_CONTENT_METADATA_ONLY ? "METADATA_ONLY"
 							  : "ALL",
-		"db_id", (json_int_t)jint(dbrec, "id"), "plan", "tables",
-		tables);
+		"db_id", (json_int_t)db_id, "plan", "tables", tables);
 	if (!rec)
 		return -ENOMEM;
 	*out = job_new(eng, id, rec);
 	return *out ? 0 : -ENOMEM;
 }
 
-/* The database's record; ENOENT names it. */
-static int get_db(struct catalog_txn *t, const char *db, json_t **out,
-		  char *err, size_t errlen)
+/* The database's id; ENOENT names it. */
+static int get_db(struct catalog_txn *t, const char *db, int64_t *id, char *err,
+		  size_t errlen)
 {
-	char key[300];
-	int rc;
+	struct record_db rec = {0};
+	int rc = record_db_get(t, db, &rec);
 
-	snprintf(key, sizeof(key), "db/%s", db);
-	rc = catalog_get(t, key, out);
 	if (rc == -ENOENT)
 		return job_errf(err, errlen, rc,
 				"database \"%s\" is not in the local cluster",
 				db);
+	if (rc == 0)
+		*id = rec.id;
+	record_db_release(&rec);
 	return rc;
 }
 
 int job_backup_plan_submit(struct jobs *eng, const struct spec *sp, char *err,
 			   size_t errlen, int64_t *job_id)
 {
-	json_t *tables = NULL, *objs = NULL, *dbrec = NULL;
+	json_t *tables = NULL, *objs = NULL;
 	struct catalog_txn *t = NULL;
 	struct job *jb = NULL;
 	char ts[40];
-	int64_t id;
+	int64_t id, db_id = 0;
 	int rc;
 
 	rc = check_repo(eng, sp, err, errlen);
@@ -237,7 +252,7 @@ int job_backup_plan_submit(struct jobs *eng, const struct spec *sp, char *err,
 	rc = catalog_begin(cluster_catalog(eng->cl), true, &t);
 	if (rc < 0)
 		return rc;
-	rc = get_db(t, sp->db, &dbrec, err, errlen);
+	rc = get_db(t, sp->db, &db_id, err, errlen);
 	if (rc < 0)
 		goto out;
 	tables = json_array();
@@ -245,7 +260,7 @@ int job_backup_plan_submit(struct jobs *eng, const struct spec *sp, char *err,
 	rc = tables && objs ? choose_tables(t, sp, tables, objs, err, errlen)
 			    : -ENOMEM;
 	if (rc == 0)
-		rc = new_job(eng, t, sp, dbrec, tables, objs, &jb);
+		rc = new_job(eng, t, sp, db_id, tables, objs, &jb);
 	if (rc < 0)
 		goto out;
 	id = jb->id;
@@ -264,7 +279,6 @@ int job_backup_plan_submit(struct jobs *eng, const struct spec *sp, char *err,
 out:
 	catalog_abort(t);
 	job_free(jb);
-	json_decref(dbrec);
 	json_decref(tables);
 	json_decref(objs);
 	return rc;

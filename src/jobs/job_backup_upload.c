@@ -30,15 +30,12 @@
 
 #include "base/banned.h"
 
-/* The first replica's directory and backend of a tablet. */
-static int source_dir(struct job *jb, json_t *tab, char *buf, size_t len,
-		      unsigned *be)
+/* The first replica's directory of a tablet. */
+static int source_dir(struct job *jb, const struct record_tablet *tab,
+		      char *buf, size_t len)
 {
-	json_t *rep = replica0(tab);
-
-	*be = (unsigned)jint(rep, "backend");
-	return cluster_replica_dir(jb->eng->cl, *be, jint(tab, "id"),
-				   jint(rep, "id"), jint(rep, "gen"), buf, len);
+	return cluster_replica_path(jb->eng->cl, tab->id, replica0(tab), buf,
+				    len);
 }
 
 /* Hard links of every file, taken while the job holds the tables. */
@@ -46,25 +43,24 @@ int job_backup_upload_link(struct job *jb)
 {
 	struct backup_work *w = jb->work;
 	char src[PATH_MAX], dst[PATH_MAX], a[PATH_MAX + 256], b[PATH_MAX + 256];
-	json_t *f;
-	unsigned be;
+	const struct record_replica *r;
 	size_t i, k;
 	int rc;
 
 	for (i = 0; i < w->ntabs; i++) {
-		json_t *tab = w->tabs[i].tablet;
+		const struct record_tablet *tab = w->tabs[i].tablet;
 
-		rc = source_dir(jb, tab, src, sizeof(src), &be);
+		r = replica0(tab);
+		rc = source_dir(jb, tab, src, sizeof(src));
 		if (rc == 0)
-			rc = cluster_make_snapshot_dir(jb->eng->cl, be, jb->id,
-						       jint(tab, "id"), dst,
+			rc = cluster_make_snapshot_dir(jb->eng->cl, r->backend,
+						       jb->id, tab->id, dst,
 						       sizeof(dst));
 		if (rc < 0)
 			return rc;
-		json_array_foreach (json_object_get(replica0(tab), "files"), k,
-				    f) {
-			snprintf(a, sizeof(a), "%s/%s", src, jstr(f, "name"));
-			snprintf(b, sizeof(b), "%s/%s", dst, jstr(f, "name"));
+		for (k = 0; k < r->nfiles; k++) {
+			snprintf(a, sizeof(a), "%s/%s", src, r->files[k].name);
+			snprintf(b, sizeof(b), "%s/%s", dst, r->files[k].name);
 			rc = cluster_link_or_copy(a, b);
 			if (rc < 0) {
 				snap_log(LOG_ERR,
@@ -85,9 +81,8 @@ static void tablet_key(struct job *jb, const struct btab *bt, char *buf,
 		 "%s__ss_%s/__ss_content/__db_%" PRId64 "/__tbl_%" PRId64
 		 "/__part_%" PRId64 "/__idx_%" PRId64 "/__%" PRId64 "/",
 		 repo_root(jb->eng->repo), jstr(jb->rec, "SnapshotName"),
-		 jint(jb->rec, "db_id"), jint(bt->table, "id"),
-		 jint(bt->part, "id"), jint(bt->index, "id"),
-		 jint(bt->tablet, "id"));
+		 jint(jb->rec, "db_id"), bt->table->id, bt->part->id,
+		 bt->index->id, bt->tablet->id);
 }
 
 struct file_src {
@@ -215,13 +210,13 @@ static int donor_copy(struct job *jb, const char *key, uint64_t size)
 
 /* Send one file of the snapshot, unless it is there already. */
 static int upload_file(struct job *jb, const char *path, const char *key,
-		       json_t *f)
+		       const struct record_file *f)
 {
 	struct store *st = repo_store(jb->eng->repo);
 	struct file_src src = {.jb = jb, .fd = -1};
 	struct store_entry e;
 	char hex[MD5_HEX_LEN + 1], msg[700];
-	uint64_t size = (uint64_t)jint(f, "size");
+	uint64_t size = f->size;
 	int rc;
 
 	/* Only a resumed job can find its own objects: a new label is
@@ -253,10 +248,10 @@ static int upload_file(struct job *jb, const char *path, const char *key,
 	if (rc == 0) {
 		md5_final_hex(src.md5, hex);
 		/* The local copy must still be what was recorded. */
-		if (strcmp(hex, jstr(f, "md5")) != 0) {
+		if (strcmp(hex, f->md5) != 0) {
 			snprintf(msg, sizeof(msg),
 				 "local file %s: content MD5 %s, recorded %s",
-				 path, hex, jstr(f, "md5"));
+				 path, hex, f->md5);
 			job_request_cancel(jb, "error", msg);
 			store_remove(st, key);
 			rc = -EBADMSG;
@@ -269,43 +264,48 @@ static int upload_file(struct job *jb, const char *path, const char *key,
 	return rc;
 }
 
+/* Send every file of one tablet. @return 0 or -errno (-ECANCELED when
+ * told to stop). */
+static int upload_tablet(struct job *jb, const struct btab *bt)
+{
+	const struct record_replica *r = replica0(bt->tablet);
+	const struct record_file *f;
+	char dir[PATH_MAX], path[PATH_MAX + 256], prefix[2048], key[2048 + 300];
+	size_t k;
+	int rc;
+
+	rc = cluster_snapshot_dir(jb->eng->cl, r->backend, jb->id,
+				  bt->tablet->id, dir, sizeof(dir));
+	tablet_key(jb, bt, prefix, sizeof(prefix));
+	for (k = 0; rc == 0 && k < r->nfiles; k++) {
+		if (job_should_stop(jb))
+			break;
+		f = &r->files[k];
+		snprintf(path, sizeof(path), "%s/%s", dir, f->name);
+		snprintf(key, sizeof(key), "%s%s.%s", prefix, f->name, f->md5);
+		rc = upload_file(jb, path, key, f);
+		if (rc == 0) {
+			atomic_fetch_add(&jb->files_done, 1);
+			atomic_fetch_add(&jb->bytes_done, f->size);
+			job_test_pause(jb, "SNAPFS_TEST_FILE_DELAY_MS");
+		}
+	}
+	return rc;
+}
+
 static void *upload_thread(void *arg)
 {
 	struct job *jb = arg;
 	struct backup_work *w = jb->work;
-	char dir[PATH_MAX], path[PATH_MAX + 256], prefix[2048], key[2048 + 300],
-		msg[300];
-	json_t *f;
-	unsigned be;
-	size_t i, k;
-	int rc = 0;
+	char msg[300];
+	size_t i;
+	int rc;
 
 	while (!job_should_stop(jb)) {
 		i = atomic_fetch_add(&w->next, 1);
 		if (i >= w->ntabs)
 			break;
-		be = (unsigned)jint(replica0(w->tabs[i].tablet), "backend");
-		rc = cluster_snapshot_dir(jb->eng->cl, be, jb->id,
-					  jint(w->tabs[i].tablet, "id"), dir,
-					  sizeof(dir));
-		tablet_key(jb, &w->tabs[i], prefix, sizeof(prefix));
-		json_array_foreach (
-			json_object_get(replica0(w->tabs[i].tablet), "files"),
-			k, f) {
-			if (rc < 0 || job_should_stop(jb))
-				break;
-			snprintf(path, sizeof(path), "%s/%s", dir,
-				 jstr(f, "name"));
-			snprintf(key, sizeof(key), "%s%s.%s", prefix,
-				 jstr(f, "name"), jstr(f, "md5"));
-			rc = upload_file(jb, path, key, f);
-			if (rc == 0) {
-				atomic_fetch_add(&jb->files_done, 1);
-				atomic_fetch_add(&jb->bytes_done,
-						 (uint64_t)jint(f, "size"));
-				job_test_pause(jb, "SNAPFS_TEST_FILE_DELAY_MS");
-			}
-		}
+		rc = upload_tablet(jb, &w->tabs[i]);
 		if (rc < 0 && !atomic_load(&jb->cancel)) {
 			snprintf(msg, sizeof(msg), "upload failed: %s",
 				 strerror(-rc));
@@ -338,17 +338,16 @@ int job_backup_upload_all(struct job *jb)
 void job_backup_upload_count(struct job *jb)
 {
 	struct backup_work *w = jb->work;
+	const struct record_replica *r;
 	uint64_t files = 0, bytes = 0;
-	json_t *f;
 	size_t i, k;
 
-	for (i = 0; i < w->ntabs; i++)
-		json_array_foreach (
-			json_object_get(replica0(w->tabs[i].tablet), "files"),
-			k, f) {
-			files++;
-			bytes += (uint64_t)jint(f, "size");
-		}
+	for (i = 0; i < w->ntabs; i++) {
+		r = replica0(w->tabs[i].tablet);
+		files += r->nfiles;
+		for (k = 0; k < r->nfiles; k++)
+			bytes += r->files[k].size;
+	}
 	pthread_mutex_lock(&jb->eng->lock);
 	jb->files_total = files;
 	jb->bytes_total = bytes;

@@ -28,48 +28,53 @@
 
 #include "base/banned.h"
 
-/* Every tablet of the plan, in plan order. */
+/* Room for one more tablet in w->tabs; NULL: no memory. */
+static struct rtab *more_tabs(struct restore_work *w, size_t *cap)
+{
+	struct rtab *v;
+
+	if (w->ntabs == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		v = realloc(w->tabs, *cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		w->tabs = v;
+	}
+	return &w->tabs[w->ntabs++];
+}
+
+/* Every tablet of the partitions the plan restores, in plan order. */
 static int flatten(struct job *jb)
 {
 	struct restore_work *w = jb->work;
-	json_t *pt, *p, *ix, *tab;
-	size_t a, b, c, d, n = 0, cap = 0;
+	const struct record_partition *p;
+	const struct record_index *ix;
+	struct rtab *rt;
+	size_t a, b, c, d, cap = 0;
 
-	json_array_foreach (json_object_get(jb->rec, "plan"), a, pt)
-		json_array_foreach (
-			json_object_get(json_object_get(pt, "table"),
-					"partitions"),
-			b, p) {
-			if (!json_is_true(json_object_get(p, "restored")))
-				continue;
-			json_array_foreach (json_object_get(p, "indexes"), c,
-					    ix)
-				json_array_foreach (
-					json_object_get(ix, "tablets"), d,
-					tab) {
-					if (n == cap) {
-						struct rtab *v;
-
-						cap = cap ? cap * 2 : 64;
-						v = realloc(w->tabs,
-							    cap * sizeof(*v));
-						if (!v)
-							return -ENOMEM;
-						w->tabs = v;
-					}
-					w->tabs[n++] =
-						(struct rtab){.tablet = tab};
-					w->ntabs = n;
+	for (a = 0; a < w->nplan; a++)
+		for (b = 0; b < w->plan[a].tbl.nparts; b++) {
+			p = &w->plan[a].tbl.parts[b];
+			for (c = 0; p->restored && c < p->nindexes; c++) {
+				ix = &p->indexes[c];
+				for (d = 0; d < ix->ntablets; d++) {
+					rt = more_tabs(w, &cap);
+					if (!rt)
+						return -ENOMEM;
+					*rt = (struct rtab){
+						.tablet = &ix->tablets[d]};
 				}
+			}
 		}
 	return 0;
 }
+
 struct names {
 	char **v;
 	size_t n;
 };
 
-static int collect_key(const char *key, json_t *val, void *arg)
+static int collect_name(const char *name, void *arg)
 {
 	struct names *nm = arg;
 	char **v = realloc(nm->v, (nm->n + 1) * sizeof(*v));
@@ -77,34 +82,35 @@ static int collect_key(const char *key, json_t *val, void *arg)
 	if (!v)
 		return -ENOMEM;
 	nm->v = v;
-	v[nm->n] = strdup(key);
+	v[nm->n] = strdup(name);
 	return v[nm->n++] ? 0 : -ENOMEM;
+}
+
+/* Is @name one of the tables the plan restores? */
+static bool plan_has(const struct restore_work *w, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < w->nplan; i++)
+		if (strcmp(w->plan[i].tbl.name, name) == 0)
+			return true;
+	return false;
 }
 
 /* clean_tables: drop the database's tables this restore didn't touch. */
 static int clean_tables(struct job *jb, struct catalog_txn *t)
 {
 	struct names nm = {0};
-	char prefix[300];
-	json_t *pt;
-	size_t i, a;
+	size_t i;
 	int rc;
 
-	snprintf(prefix, sizeof(prefix), "table/%s/", jb->db);
-	rc = catalog_scan(t, prefix, collect_key, &nm);
+	rc = record_table_names(t, jb->db, collect_name, &nm);
 	for (i = 0; rc == 0 && i < nm.n; i++) {
-		bool keep = false;
-
-		json_array_foreach (json_object_get(jb->rec, "plan"), a, pt)
-			keep |= strcmp(json_string_value(
-					       json_object_get(pt, "dst")),
-				       nm.v[i] + strlen(prefix)) == 0;
-		if (!keep) {
-			snap_log(LOG_INFO,
-				 "job %" PRId64 ": clean_tables drops %s",
-				 jb->id, nm.v[i] + strlen("table/"));
-			rc = catalog_del(t, nm.v[i]);
-		}
+		if (plan_has(jb->work, nm.v[i]))
+			continue;
+		snap_log(LOG_INFO, "job %" PRId64 ": clean_tables drops %s/%s",
+			 jb->id, jb->db, nm.v[i]);
+		rc = record_table_del(t, jb->db, nm.v[i]);
 	}
 	for (i = 0; i < nm.n; i++)
 		free(nm.v[i]);
@@ -112,89 +118,100 @@ static int clean_tables(struct job *jb, struct catalog_txn *t)
 	return rc;
 }
 
+/*
+ * One restored table in its final form. It is stored from a shallow copy
+ * of the plan's table, which is not changed (the commit may be tried
+ * again): record_table_put() stores no plan marks, so only the state,
+ * the restoring job and, with @clean, the partitions kept differ.
+ */
+static int commit_table(struct job *jb, struct catalog_txn *t,
+			const struct rplan *rp, bool clean)
+{
+	struct record_table tbl = rp->tbl; /* shares rp's members: not
+					      released */
+	struct record_partition *parts = NULL;
+	size_t i;
+	int rc;
+
+	tbl.state = RECORD_TABLE_NORMAL;
+	tbl.restored_by = jb->id;
+	/* clean_partitions: a table restored whole keeps only the
+	 * snapshot's partitions. */
+	if (clean && rp->whole) {
+		parts = calloc(tbl.nparts ? tbl.nparts : 1, sizeof(*parts));
+		if (!parts)
+			return -ENOMEM;
+		tbl.parts = parts;
+		tbl.nparts = 0;
+		for (i = 0; i < rp->tbl.nparts; i++)
+			if (rp->tbl.parts[i].restored)
+				parts[tbl.nparts++] = rp->tbl.parts[i];
+	}
+	rc = record_table_put(t, &tbl);
+	free(parts);
+	return rc;
+}
+
 /* The commit: every restored table in its final form, in the same
  * transaction as FINISHED. */
 static int commit_tables(struct job *jb, struct catalog_txn *t)
 {
-	json_t *pt, *tbl, *p, *ix, *tab, *props;
-	const char *db = jb->db;
-	char key[600];
-	size_t a, b, c, d;
-	int rc;
+	struct restore_work *w = jb->work;
+	bool clean_parts, clean;
+	json_t *props;
+	size_t a;
+	int rc = 0;
 
+	pthread_mutex_lock(&jb->eng->lock);
 	props = json_object_get(jb->rec, "Properties");
-	json_array_foreach (json_object_get(jb->rec, "plan"), a, pt) {
-		tbl = json_deep_copy(json_object_get(pt, "table"));
-		if (!tbl)
-			return -ENOMEM;
-		/* clean_partitions: a table restored whole keeps only the
-		 * snapshot's partitions. */
-		if (json_is_true(json_object_get(props, "clean_partitions")) &&
-		    json_is_true(json_object_get(pt, "whole"))) {
-			json_t *parts = json_object_get(tbl, "partitions");
+	clean_parts = json_is_true(json_object_get(props, "clean_partitions"));
+	clean = json_is_true(json_object_get(props, "clean_tables"));
+	pthread_mutex_unlock(&jb->eng->lock);
+	for (a = 0; rc == 0 && a < w->nplan; a++)
+		rc = commit_table(jb, t, &w->plan[a], clean_parts);
+	if (rc == 0 && clean)
+		rc = clean_tables(jb, t);
+	return rc;
+}
 
-			for (b = json_array_size(parts); b-- > 0;)
-				if (!json_is_true(json_object_get(
-					    json_array_get(parts, b),
-					    "restored")))
-					json_array_remove(parts, b);
-		}
-		json_array_foreach (json_object_get(tbl, "partitions"), b, p) {
-			json_object_del(p, "restored");
-			json_array_foreach (json_object_get(p, "indexes"), c,
-					    ix)
-				json_array_foreach (
-					json_object_get(ix, "tablets"), d, tab)
-					json_object_del(tab, "old");
-		}
-		json_object_set_new(tbl, "state", json_string("NORMAL"));
-		json_object_set_new(tbl, "restored_by",
-				    json_integer((json_int_t)jb->id));
-		job_restore_plan_table_key(
-			db, json_string_value(json_object_get(pt, "dst")), key,
-			sizeof(key));
-		rc = catalog_put(t, key, tbl);
-		json_decref(tbl);
-		if (rc < 0)
-			return rc;
-	}
-	if (json_is_true(json_object_get(props, "clean_tables")))
-		return clean_tables(jb, t);
+/* Is the table there this job's shell (never a table made since)? */
+static int own_shell(struct job *jb, struct catalog_txn *t, const char *name,
+		     bool *own)
+{
+	struct record_table cur;
+	int rc = record_table_get(t, jb->db, name, &cur);
+
+	*own = false;
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	*own = cur.job_id == jb->id && cur.state == RECORD_TABLE_RESTORE;
+	record_table_release(&cur);
 	return 0;
 }
 
 /* Cancel: drop the tables this job created; existing ones were never
- * touched. Same transaction as CANCELLED. */
+ * touched. Same transaction as CANCELLED. Reads the plan's own members
+ * ("dst", "new") from the record: a job cancelled before its start has
+ * no work->plan. */
 static int drop_created(struct job *jb, struct catalog_txn *t)
 {
-	json_t *pt, *cur;
-	char key[600];
+	json_t *pt;
+	const char *dst;
+	bool own;
 	size_t a;
-	int rc;
+	int rc = 0;
 
 	json_array_foreach (json_object_get(jb->rec, "plan"), a, pt) {
-		if (!json_is_true(json_object_get(pt, "new")))
+		dst = json_string_value(json_object_get(pt, "dst"));
+		if (!dst || !json_is_true(json_object_get(pt, "new")))
 			continue;
-		job_restore_plan_table_key(
-			jb->db, json_string_value(json_object_get(pt, "dst")),
-			key, sizeof(key));
-		rc = catalog_get(t, key, &cur);
-		if (rc == -ENOENT)
-			continue;
+		rc = own_shell(jb, t, dst, &own);
+		if (rc == 0 && own)
+			rc = record_table_del(t, jb->db, dst);
 		if (rc < 0)
 			return rc;
-		/* Only the shell this job made, never a table since then. */
-		if (json_integer_value(json_object_get(cur, "job_id")) ==
-			    jb->id &&
-		    strcmp(json_string_value(json_object_get(cur, "state")),
-			   "RESTORE") == 0) {
-			rc = catalog_del(t, key);
-			if (rc < 0) {
-				json_decref(cur);
-				return rc;
-			}
-		}
-		json_decref(cur);
 	}
 	return 0;
 }
@@ -211,6 +228,7 @@ static void restore_release(struct job *jb)
 	for (i = 0; i < w->ntabs; i++)
 		repo_files_free(w->tabs[i].files, w->tabs[i].nfiles);
 	free(w->tabs);
+	job_restore_plan_free(w);
 	repo_snapshot_free(w->snap);
 	repo_label_free(w->label);
 	free(w);
@@ -290,20 +308,24 @@ static int restore_start(struct job *jb)
 			return -ECANCELED;
 		}
 	}
-	return flatten(jb);
+	rc = job_restore_plan_read(jb);
+	/* A plan that can't be read can't be carried out: cancel, unless
+	 * the commit has begun (then it stays, to be looked at). */
+	if (rc == -EIO && !jb->committing) {
+		job_request_cancel(jb, "error",
+				   "the job's plan is malformed (see the log)");
+		return -ECANCELED;
+	}
+	return rc < 0 ? rc : flatten(jb);
 }
 
 /* Has no replica recorded its files yet (resumed before they were)? */
 static bool restore_unlisted(struct job *jb)
 {
 	struct restore_work *w = jb->work;
+	const struct record_tablet *tab = w->ntabs ? w->tabs[0].tablet : NULL;
 
-	return w->ntabs > 0 &&
-	       !json_object_get(
-		       json_array_get(
-			       json_object_get(w->tabs[0].tablet, "replicas"),
-			       0),
-		       "files");
+	return tab && (tab->nreplicas == 0 || !tab->replicas[0].has_files);
 }
 
 static int restore_downloading(struct job *jb)

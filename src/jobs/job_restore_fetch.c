@@ -29,41 +29,25 @@
 
 #include "base/banned.h"
 
-static int replica_dir(struct job *jb, json_t *rep, int64_t tablet, char *buf,
-		       size_t len)
-{
-	return cluster_replica_dir(
-		jb->eng->cl,
-		(unsigned)json_integer_value(json_object_get(rep, "backend")),
-		tablet, json_integer_value(json_object_get(rep, "id")),
-		json_integer_value(json_object_get(rep, "gen")), buf, len);
-}
-
 int job_restore_fetch_mkdirs(struct job *jb)
 {
 	struct restore_work *w = jb->work;
-	char dir[PATH_MAX];
-	json_t *rep;
+	const struct record_replica *r;
+	char dir[PATH_MAX] = "";
 	size_t i, k;
 	int rc;
 
 	for (i = 0; i < w->ntabs; i++) {
-		json_t *tab = w->tabs[i].tablet;
-		int64_t tid = json_integer_value(json_object_get(tab, "id"));
+		const struct record_tablet *tab = w->tabs[i].tablet;
 
-		json_array_foreach (json_object_get(tab, "replicas"), k, rep) {
-			rc = replica_dir(jb, rep, tid, dir, sizeof(dir));
+		for (k = 0; k < tab->nreplicas; k++) {
+			r = &tab->replicas[k];
+			rc = cluster_replica_path(jb->eng->cl, tab->id, r, dir,
+						  sizeof(dir));
 			if (rc == 0)
-				rc = cluster_make_replica(
-					jb->eng->cl,
-					(unsigned)json_integer_value(
-						json_object_get(rep,
-								"backend")),
-					tid,
-					json_integer_value(
-						json_object_get(rep, "id")),
-					json_integer_value(
-						json_object_get(rep, "gen")));
+				rc = cluster_make_replica(jb->eng->cl,
+							  r->backend, tab->id,
+							  r->id, r->gen);
 			if (rc < 0) {
 				snap_log(LOG_ERR,
 					 "job %" PRId64 ": mkdir %s: %s",
@@ -119,8 +103,7 @@ int job_restore_fetch_list(struct job *jb)
 	}
 	for (i = 0; i < w->ntabs; i++) {
 		rc = job_restore_plan_source(
-			w->snap->ji, json_object_get(w->tabs[i].tablet, "src"),
-			&t, &ix, &tb);
+			w->snap->ji, w->tabs[i].tablet->src, &t, &ix, &tb);
 		if (rc < 0) {
 			job_request_cancel(jb, "error",
 					   "a planned tablet is not in the "
@@ -152,19 +135,12 @@ int job_restore_fetch_list(struct job *jb)
 }
 
 /* Is @name with @md5 in the old replica's file list? */
-static bool old_has(json_t *old, const char *name, const char *md5)
+static bool old_has(const struct record_replica *old, const char *name,
+		    const char *md5)
 {
-	json_t *f;
-	size_t i;
+	const struct record_file *f = record_file_find(old, name);
 
-	json_array_foreach (json_object_get(old, "files"), i, f) {
-		if (strcmp(json_string_value(json_object_get(f, "name")),
-			   name) == 0 &&
-		    strcmp(json_string_value(json_object_get(f, "md5")), md5) ==
-			    0)
-			return true;
-	}
-	return false;
+	return f && strcmp(f->md5, md5) == 0;
 }
 
 /* All of @buf, or -errno (ENOSPC as it is: a full disk says so). */
@@ -279,29 +255,90 @@ static void local_name(const char *name, int64_t src_tid, int64_t tid,
 		snprintf(buf, len, "%s", name);
 }
 
-static int download_tablet(struct job *jb, struct rtab *rt)
+/* What download_tablet() works with for one tablet. */
+struct dl {
+	struct job *jb;
+	struct record_tablet *tab;
+	const struct record_replica *old; /* to link unchanged files from */
+	int64_t src_tid;		  /* the tablet in the snapshot */
+	char d0[PATH_MAX], od[PATH_MAX];  /* first and old replica dirs */
+};
+
+/* One file into the first replica (already here, linked from the old
+ * replica, or downloaded), then linked into the others. */
+static int download_file(struct dl *d, const struct repo_file *f,
+			 const char *lname)
 {
-	json_t *tab = rt->tablet, *reps = json_object_get(tab, "replicas");
-	json_t *old = json_object_get(tab, "old"), *files;
-	int64_t tid = json_integer_value(json_object_get(tab, "id"));
-	int64_t src_tid = json_integer_value(
-		json_object_get(json_object_get(tab, "src"), "tablet"));
-	char d0[PATH_MAX], di[PATH_MAX], p0[PATH_MAX], pi[PATH_MAX];
-	char lname[NAME_MAX + 1];
-	char od[PATH_MAX], po[PATH_MAX], msg[600];
+	struct job *jb = d->jb;
+	char di[PATH_MAX], p0[PATH_MAX], pi[PATH_MAX], po[PATH_MAX];
 	struct stat sb;
-	size_t i, k;
+	size_t k;
 	int rc;
 
-	rc = replica_dir(jb, json_array_get(reps, 0), tid, d0, sizeof(d0));
+	snprintf(p0, sizeof(p0), "%s/%s", d->d0, lname);
+	if (d->old)
+		snprintf(po, sizeof(po), "%s/%s", d->od, lname);
+	/* Already here from before a restart: it was renamed into place
+	 * only after its MD5 checked out. */
+	if (stat(p0, &sb) == 0 && (uint64_t)sb.st_size == f->size) {
+		atomic_fetch_add(&jb->bytes_done, f->size);
+		atomic_fetch_add(&jb->files_reused, 1);
+	} else if (d->old && old_has(d->old, lname, f->md5) &&
+		   cluster_link_or_copy(po, p0) == 0) {
+		/* The table already has this exact file. */
+		atomic_fetch_add(&jb->bytes_done, f->size);
+		atomic_fetch_add(&jb->files_reused, 1);
+	} else {
+		rc = fetch(jb, f, p0);
+		if (rc < 0)
+			return rc;
+		atomic_fetch_add(&jb->files_fetched, 1);
+	}
+	for (k = 1; k < d->tab->nreplicas; k++) {
+		rc = cluster_replica_path(jb->eng->cl, d->tab->id,
+					  &d->tab->replicas[k], di, sizeof(di));
+		if (rc < 0)
+			return rc;
+		snprintf(pi, sizeof(pi), "%s/%s", di, lname);
+		rc = cluster_link_or_copy(p0, pi);
+		if (rc < 0) {
+			snap_log(LOG_ERR, "job %" PRId64 ": %s: %s", jb->id, pi,
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Every file of one tablet; on success each replica lists the files it
+ * holds (the commit stores them), else none does. */
+static int download_tablet(struct job *jb, struct rtab *rt)
+{
+	static const struct record_replica none;
+	struct dl d = {.jb = jb, .tab = rt->tablet, .old = rt->tablet->old};
+	struct record_replica *r0 = d.tab->replicas;
+	char lname[NAME_MAX + 1], msg[600];
+	size_t i;
+	int rc;
+
+	if (d.tab->nreplicas == 0) { /* a plan always gives replicas */
+		snap_log(LOG_ERR,
+			 "job %" PRId64 ": tablet %" PRId64 " has no replica "
+			 "in the plan",
+			 jb->id, d.tab->id);
+		return -EIO;
+	}
+	d.src_tid = d.tab->src ? d.tab->src->tablet : 0;
+	rc = cluster_replica_path(jb->eng->cl, d.tab->id, r0, d.d0,
+				  sizeof(d.d0));
 	if (rc < 0)
 		return rc;
-	if (old && replica_dir(jb, old, tid, od, sizeof(od)) < 0)
-		old = NULL;
-	files = json_array();
-	if (!files)
-		return -ENOMEM;
-	for (i = 0; i < rt->nfiles; i++) {
+	if (d.old && cluster_replica_path(jb->eng->cl, d.tab->id, d.old, d.od,
+					  sizeof(d.od)) < 0)
+		d.old = NULL;
+	/* Copying no files allocates nothing: it can't fail. */
+	record_replica_copy_files(r0, &none);
+	for (i = 0; rc == 0 && i < rt->nfiles; i++) {
 		const struct repo_file *f = &rt->files[i];
 
 		if (!f->present) {
@@ -311,59 +348,25 @@ static int download_tablet(struct job *jb, struct rtab *rt)
 				 f->key);
 			job_request_cancel(jb, "error", msg);
 			rc = -ENOENT;
-			goto out;
+			break;
 		}
-		local_name(f->name, src_tid, tid, lname, sizeof(lname));
-		snprintf(p0, sizeof(p0), "%s/%s", d0, lname);
-		if (old)
-			snprintf(po, sizeof(po), "%s/%s", od, lname);
-		/* Already here from before a restart: it was renamed into
-		 * place only after its MD5 checked out. */
-		if (stat(p0, &sb) == 0 && (uint64_t)sb.st_size == f->size) {
-			atomic_fetch_add(&jb->bytes_done, f->size);
-			atomic_fetch_add(&jb->files_reused, 1);
-		} else if (old && old_has(old, lname, f->md5) &&
-			   cluster_link_or_copy(po, p0) == 0) {
-			/* The table already has this exact file. */
-			atomic_fetch_add(&jb->bytes_done, f->size);
-			atomic_fetch_add(&jb->files_reused, 1);
-		} else {
-			rc = fetch(jb, f, p0);
-			if (rc < 0)
-				goto out;
-			atomic_fetch_add(&jb->files_fetched, 1);
-		}
-		for (k = 1; k < json_array_size(reps); k++) {
-			rc = replica_dir(jb, json_array_get(reps, k), tid, di,
-					 sizeof(di));
-			if (rc < 0)
-				goto out;
-			snprintf(pi, sizeof(pi), "%s/%s", di, lname);
-			rc = cluster_link_or_copy(p0, pi);
-			if (rc < 0) {
-				snap_log(LOG_ERR, "job %" PRId64 ": %s: %s",
-					 jb->id, pi, strerror(-rc));
-				goto out;
-			}
-		}
-		json_array_append_new(files,
-				      json_pack("{s:s, s:s, s:I}", "name",
-						lname, "md5", f->md5, "size",
-						(json_int_t)f->size));
+		local_name(f->name, d.src_tid, d.tab->id, lname, sizeof(lname));
+		rc = download_file(&d, f, lname);
+		if (rc == 0 &&
+		    !record_replica_add_file(r0, lname, f->md5, f->size))
+			rc = -ENOMEM;
+		if (rc < 0)
+			break;
 		atomic_fetch_add(&jb->files_done, 1);
 		job_test_pause(jb, "SNAPFS_TEST_FILE_DELAY_MS");
-		if (job_should_stop(jb)) {
+		if (job_should_stop(jb))
 			rc = -ECANCELED;
-			goto out;
-		}
 	}
-	/* Every replica lists the files it holds; the commit stores it. */
-	pthread_mutex_lock(&jb->eng->lock);
-	json_array_foreach (reps, k, old)
-		json_object_set(old, "files", files);
-	pthread_mutex_unlock(&jb->eng->lock);
-out:
-	json_decref(files);
+	r0->has_files = rc == 0;
+	for (i = 1; rc == 0 && i < d.tab->nreplicas; i++)
+		rc = record_replica_copy_files(&d.tab->replicas[i], r0);
+	if (rc < 0)
+		record_replica_copy_files(r0, &none);
 	return rc;
 }
 
@@ -409,5 +412,8 @@ int job_restore_fetch_all(struct job *jb)
 		download_thread(jb);
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	return job_should_stop(jb) ? -ECANCELED : 0;
+	if (job_should_stop(jb))
+		return -ECANCELED;
+	/* The replicas' file lists, into the record the next state stores. */
+	return job_restore_plan_write(jb);
 }

@@ -4,21 +4,29 @@
  *
  *   job_restore.c        the kind's table: steps, commit, cancel, holds
  *   job_restore_plan.c   the plan made at submission (and the snapshot it
- *                        reads, found again at a restart)
+ *                        reads, found again at a restart); the plan read
+ *                        from and written back to the job's record
  *   job_restore_fetch.c  the replicas' directories and the download
  *
  * job_restore.c calls the other two; they call only the engine and each
  * other downwards (fetch -> plan), never job_restore.c.
+ *
+ * Tables are catalog records in record.h's types: the plan holds each
+ * restored table in the PLAN form inside the job's record, and the
+ * commit stores it with record_table_put(). No file here spells a
+ * catalog key or a member of a table record.
  */
 #ifndef SNAPFS_JOB_RESTORE_INT_H
 #define SNAPFS_JOB_RESTORE_INT_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
+#include "cluster/cluster.h"
 #include "jobs_int.h"
 
 struct jobinfo;
@@ -30,10 +38,22 @@ struct repo_file;
 struct repo_label;
 struct repo_snapshot;
 
+/*
+ * One table of the plan, typed: the job record's plan entry
+ * {"dst", "new", "whole", "table"} keeps the table in record.h's PLAN
+ * form; this is that table as it will be after the commit (plan marks
+ * included), read from the record when the job starts.
+ */
+struct rplan {
+	bool whole; /* restored whole: clean_partitions applies */
+	struct record_table tbl;
+};
+
 /* One tablet to download, flattened out of the plan. */
 struct rtab {
-	json_t *tablet;		 /* borrowed from the plan in jb->rec */
-	struct repo_file *files; /* from one listing of the repo tablet */
+	struct record_tablet *tablet; /* in work->plan; only the download
+					 thread that took it changes it */
+	struct repo_file *files;      /* from one listing of the repo tablet */
 	size_t nfiles;
 };
 
@@ -43,6 +63,8 @@ struct restore_work {
 	struct repo_label *label;
 	struct repo_snapshot *snap; /* NULL if it can't be read any more
 				       (resumed past COMMIT) */
+	struct rplan *plan;	    /* jb->rec's plan, in its order */
+	size_t nplan;
 	struct rtab *tabs;
 	size_t ntabs;
 	atomic_size_t next; /* next tablet for a download thread */
@@ -70,17 +92,34 @@ int job_restore_plan_load(struct repo *repo, const char *label, const char *ts,
 			  char *err, size_t errlen);
 
 /**
- * The snapshot's table, index and tablet a planned tablet's "src" names.
+ * The snapshot's table, index and tablet a planned tablet's src names.
+ * @param[in] src may be NULL (then -ENOENT).
  * @return 0; -ENOENT it is not in @ji.
  */
-int job_restore_plan_source(const struct jobinfo *ji, json_t *src,
+int job_restore_plan_source(const struct jobinfo *ji,
+			    const struct record_tablet_src *src,
 			    const struct jobinfo_table **tp,
 			    const struct jobinfo_index **ip,
 			    const struct jobinfo_tablet **bp);
 
-/** The catalog key of a table: "table/<db>/<table>". */
-void job_restore_plan_table_key(const char *db, const char *table, char *buf,
-				size_t len);
+/**
+ * Read jb->rec's plan into work->plan (typed). On the job's thread, once,
+ * before the steps; takes eng->lock.
+ * @return 0; -EIO a planned table is malformed (logged, naming the job);
+ *         -ENOMEM.
+ */
+int job_restore_plan_read(struct job *jb);
+
+/**
+ * Write work->plan back into jb->rec's plan (the replicas' file lists
+ * after the download), to be stored with the next state. On the job's
+ * thread, no download running; takes eng->lock.
+ * @return 0; -ENOMEM (jb->rec unchanged).
+ */
+int job_restore_plan_write(struct job *jb);
+
+/** Free work->plan. */
+void job_restore_plan_free(struct restore_work *w);
 
 /* ---- job_restore_fetch.c ------------------------------------------------ */
 

@@ -3,7 +3,9 @@
  * job_restore_plan.c - RESTORE at submission: find the snapshot, pick its
  * tables, plan every restored table as it will be after the commit (ids,
  * replicas on the backends, the current replica to link unchanged files
- * from), record the plan in the job and register it.
+ * from), record the plan in the job and register it. The plan's tables
+ * are typed records (record.h), kept in the job's record in their PLAN
+ * form; a job reads them back when it starts (job_restore_plan_read()).
  *
  * Unlike Doris, an overwrite never touches the table's current data: new
  * replica generations are written beside it and the commit swaps the
@@ -114,15 +116,29 @@ out:
 	return 0;
 }
 
-/* ---- the plan --------------------------------------------------------------
+/* ---- one table -------------------------------------------------------------
+ * The plan of one table is a typed catalog record (record.h): the table
+ * as it will be after the commit, with ids (kept where the structure is
+ * the same, else new), replicas spread over the backends in a new
+ * generation, where each tablet comes from in the snapshot, and the
+ * current replica to link unchanged files from.
  */
 
-struct ids {
+/* Where a plan's new ids come from: catalog ids, taken 1024 at a time. */
+struct restore_ids {
 	struct catalog_txn *t;
 	int64_t next, end;
 };
 
-static int next_id(struct ids *ids, int64_t *out)
+/* A table of the snapshot chosen by the statement, and its name here. */
+struct restore_pick {
+	const struct jobinfo_table *st;
+	const char *dst;
+	char **parts; /* NULL: every partition */
+	size_t nparts;
+};
+
+static int next_id(struct restore_ids *ids, int64_t *out)
 {
 	int rc;
 
@@ -140,57 +156,47 @@ static int next_id(struct ids *ids, int64_t *out)
  * Does the existing partition @ep have the structure of the snapshot's
  * @sp (same index names, schema hashes and tablet counts)?
  */
-static bool same_partition(json_t *ep, const struct jobinfo_partition *sp,
-			   char *why, size_t wlen)
+static bool same_partition(const struct record_partition *ep,
+			   const struct jobinfo_partition *sp, char *why,
+			   size_t wlen)
 {
-	json_t *eidx = json_object_get(ep, "indexes");
+	const struct record_index *ei;
 	size_t i;
 
-	if (json_array_size(eidx) != sp->nindexes) {
+	if (ep->nindexes != sp->nindexes) {
 		snprintf(why, wlen,
 			 "partition %s has %zu indexes, the snapshot %zu",
-			 sp->name, json_array_size(eidx), sp->nindexes);
+			 sp->name, ep->nindexes, sp->nindexes);
 		return false;
 	}
 	for (i = 0; i < sp->nindexes; i++) {
 		const struct jobinfo_index *si = &sp->indexes[i];
-		json_t *ei = catalog_find_named(eidx, si->name, false);
 
+		ei = record_index_find(ep, si->name);
 		if (!ei) {
 			snprintf(why, wlen, "index %s is not in partition %s",
 				 si->name, sp->name);
 			return false;
 		}
-		if (json_integer_value(json_object_get(ei, "schema_hash")) !=
-		    si->schema_hash) {
+		if (ei->schema_hash != si->schema_hash) {
 			snprintf(why, wlen, "index %s has another schema hash",
 				 si->name);
 			return false;
 		}
-		if (json_array_size(json_object_get(ei, "tablets")) !=
-		    si->ntablets) {
-			snprintf(
-				why, wlen,
-				"index %s has %zu tablets in %s, the "
-				"snapshot %zu",
-				si->name,
-				json_array_size(json_object_get(ei, "tablets")),
-				sp->name, si->ntablets);
+		if (ei->ntablets != si->ntablets) {
+			snprintf(why, wlen,
+				 "index %s has %zu tablets in %s, the "
+				 "snapshot %zu",
+				 si->name, ei->ntablets, sp->name,
+				 si->ntablets);
 			return false;
 		}
 	}
 	return true;
 }
 
-struct pick {
-	const struct jobinfo_table *st;
-	const char *dst;
-	char **parts; /* NULL: every partition */
-	size_t nparts;
-};
-
 /* Is partition @name of the snapshot table one the statement restores? */
-static bool pick_wants(const struct pick *pk, const char *name)
+static bool pick_wants(const struct restore_pick *pk, const char *name)
 {
 	size_t k;
 
@@ -202,9 +208,30 @@ static bool pick_wants(const struct pick *pk, const char *name)
 	return false;
 }
 
+/* Does @existing have the structure of the snapshot's table, in every
+ * partition the statement restores? If not, @why says where it differs. */
+static bool same_table(const struct restore_pick *pk,
+		       const struct record_table *existing, char *why,
+		       size_t wlen)
+{
+	const struct record_partition *old;
+	size_t i;
+
+	for (i = 0; i < pk->st->npartitions; i++) {
+		const struct jobinfo_partition *spart = &pk->st->partitions[i];
+
+		if (!pick_wants(pk, spart->name))
+			continue;
+		old = record_partition_find(existing, spart->name, false);
+		if (old && !same_partition(old, spart, why, wlen))
+			return false;
+	}
+	return true;
+}
+
 /* What the planned tablets of one table share. */
 struct tplan {
-	struct ids *ids;
+	struct restore_ids *ids;
 	const struct spec *sp;
 	unsigned nbe; /* backends in the cluster */
 	int64_t gen;  /* replica generation: the job's id */
@@ -214,226 +241,190 @@ struct tplan {
 };
 
 /* Replicas on replication_num distinct backends, spread by the seed. */
-static int new_replicas(struct tplan *tp, json_t **out)
+static int new_replicas(struct tplan *tp, struct record_tablet *tab)
 {
-	json_t *arr = json_array();
 	size_t seed = tp->seed++;
 	unsigned k;
 	int64_t id;
-	int rc = arr ? 0 : -ENOMEM;
+	int rc = 0;
 
 	for (k = 0; rc == 0 && k < tp->sp->replication_num; k++) {
 		rc = next_id(tp->ids, &id);
 		if (rc == 0 &&
-		    json_array_append_new(
-			    arr,
-			    json_pack("{s:I, s:i, s:I}", "id", (json_int_t)id,
-				      "backend", (int)((seed + k) % tp->nbe),
-				      "gen", (json_int_t)tp->gen)) < 0)
+		    !record_tablet_add_replica(
+			    tab, id, (unsigned)((seed + k) % tp->nbe), tp->gen))
 			rc = -ENOMEM;
 	}
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	return rc;
 }
 
-/* One tablet: its id (@otab's, or new), new replicas, where it comes from
- * in the snapshot, and the current replica to link unchanged files from. */
+/* One tablet of @ix: its id (@otab's, or new), new replicas, where it
+ * comes from in the snapshot, and the current replica to link unchanged
+ * files from. */
 static int plan_tablet(struct tplan *tp, const struct jobinfo_index *si,
-		       const struct jobinfo_tablet *stab, json_t *otab,
-		       json_t **out)
+		       const struct jobinfo_tablet *stab,
+		       const struct record_tablet *otab,
+		       struct record_index *ix)
 {
-	json_t *reps = NULL, *tab, *orep;
-	int64_t id;
-	int rc = 0;
+	/* Copied by record_tablet_set_src(); the casts only let the
+	 * snapshot's strings be named there. */
+	const struct record_tablet_src src = {
+		.table = (char *)tp->st->name,
+		.table_id = tp->st->id,
+		.part_id = stab->part_id,
+		.index = (char *)si->name,
+		.index_id = si->id,
+		.tablet = stab->id,
+	};
+	struct record_tablet *tab;
+	int64_t id = otab ? otab->id : 0;
+	int rc = otab ? 0 : next_id(tp->ids, &id);
 
-	if (otab)
-		id = json_integer_value(json_object_get(otab, "id"));
-	else
-		rc = next_id(tp->ids, &id);
-	if (rc == 0)
-		rc = new_replicas(tp, &reps);
 	if (rc < 0)
 		return rc;
-	tab = json_pack("{s:I, s:o, s:{s:s, s:I, s:I, s:s, s:I, s:I}}", "id",
-			(json_int_t)id, "replicas", reps, "src", "table",
-			tp->st->name, "table_id", (json_int_t)tp->st->id,
-			"part_id", (json_int_t)stab->part_id, "index", si->name,
-			"index_id", (json_int_t)si->id, "tablet",
-			(json_int_t)stab->id);
+	tab = record_index_add_tablet(ix, id);
 	if (!tab)
 		return -ENOMEM;
+	rc = new_replicas(tp, tab);
+	if (rc == 0)
+		rc = record_tablet_set_src(tab, &src);
 	/* The current replica: files with the same MD5 are linked from it
 	 * instead of downloaded. */
-	orep = otab ? json_array_get(json_object_get(otab, "replicas"), 0)
-		    : NULL;
-	if (orep)
-		json_object_set(tab, "old", orep);
-	*out = tab;
-	return 0;
+	if (rc == 0 && otab && otab->nreplicas > 0)
+		rc = record_tablet_set_old(tab, &otab->replicas[0]);
+	return rc;
 }
 
-/* One index of a partition, with its tablets (@oix: the current one). */
+/* One index of partition @p, with its tablets (@oix: the current one). */
 static int plan_index(struct tplan *tp, const struct jobinfo_index *si,
-		      json_t *oix, json_t **out)
+		      const struct record_index *oix,
+		      struct record_partition *p)
 {
-	json_t *iid = json_object_get(tp->index_ids, si->name), *ix, *tab;
-	json_t *tabs = json_array();
-	int64_t id;
+	json_t *iid = json_object_get(tp->index_ids, si->name);
+	struct record_index *ix;
+	int64_t id = json_integer_value(iid);
 	size_t k;
 	int rc = 0;
 
 	if (!iid) {
 		rc = next_id(tp->ids, &id);
-		if (rc < 0) {
-			json_decref(tabs);
+		if (rc == 0 && json_object_set_new(tp->index_ids, si->name,
+						   json_integer(id)) < 0)
+			rc = -ENOMEM;
+		if (rc < 0)
 			return rc;
-		}
-		iid = json_integer(id);
-		json_object_set_new(tp->index_ids, si->name, iid);
 	}
-	ix = json_pack("{s:s, s:O, s:i, s:o}", "name", si->name, "id", iid,
-		       "schema_hash", (int)si->schema_hash, "tablets", tabs);
+	ix = record_partition_add_index(p, id, si->name, si->schema_hash);
 	if (!ix)
 		return -ENOMEM;
-	for (k = 0; rc == 0 && k < si->ntablets; k++) {
+	for (k = 0; rc == 0 && k < si->ntablets; k++)
 		rc = plan_tablet(
 			tp, si, &si->tablets[k],
-			oix ? json_array_get(json_object_get(oix, "tablets"), k)
-			    : NULL,
-			&tab);
-		if (rc == 0 && json_array_append_new(tabs, tab) < 0)
-			rc = -ENOMEM;
-	}
-	if (rc < 0) {
-		json_decref(ix);
-		return rc;
-	}
-	*out = ix;
-	return 0;
+			oix && k < oix->ntablets ? &oix->tablets[k] : NULL, ix);
+	return rc;
 }
 
 /*
- * Build the committed form of one restored partition. Ids come from @old
- * (same structure: keep them) or are new.
+ * The committed form of one restored partition, built on its own into
+ * @p. Ids come from @old (same structure: keep them) or are new.
  */
 static int plan_partition(struct tplan *tp,
-			  const struct jobinfo_partition *spart, json_t *old,
-			  json_t **out)
+			  const struct jobinfo_partition *spart,
+			  const struct record_partition *old,
+			  struct record_partition *p)
 {
-	json_t *p, *idxs = json_array(), *ix;
-	int64_t id;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	p = json_pack("{s:s, s:I, s:o}", "name", spart->name, "version",
-		      (json_int_t)spart->version, "indexes", idxs);
-	if (!p)
-		return -ENOMEM;
-	if (old)
-		id = json_integer_value(json_object_get(old, "id"));
-	else
-		rc = next_id(tp->ids, &id);
-	if (rc == 0)
-		json_object_set_new(p, "id", json_integer(id));
-	for (i = 0; rc == 0 && i < spart->nindexes; i++) {
-		rc = plan_index(tp, &spart->indexes[i],
-				old ? catalog_find_named(
-					      json_object_get(old, "indexes"),
-					      spart->indexes[i].name, false)
-				    : NULL,
-				&ix);
-		if (rc == 0 && json_array_append_new(idxs, ix) < 0)
-			rc = -ENOMEM;
-	}
-	if (rc < 0) {
-		json_decref(p);
-		return rc;
-	}
-	json_object_set_new(p, "restored", json_true());
-	*out = p;
-	return 0;
+	memset(p, 0, sizeof(*p));
+	rc = record_set_str(&p->name, spart->name);
+	p->version = spart->version;
+	p->restored = true;
+	if (rc == 0 && old)
+		p->id = old->id;
+	else if (rc == 0)
+		rc = next_id(tp->ids, &p->id);
+	for (i = 0; rc == 0 && i < spart->nindexes; i++)
+		rc = plan_index(
+			tp, &spart->indexes[i],
+			old ? record_index_find(old, spart->indexes[i].name)
+			    : NULL,
+			p);
+	if (rc < 0)
+		record_partition_release(p);
+	return rc;
 }
 
-/* Does @existing have the structure of the snapshot's table, in every
- * partition the statement restores? If not, @why says where it differs. */
-static bool same_table(const struct pick *pk, json_t *existing, char *why,
-		       size_t wlen)
-{
-	json_t *old;
-	size_t i;
-
-	for (i = 0; i < pk->st->npartitions; i++) {
-		const struct jobinfo_partition *spart = &pk->st->partitions[i];
-
-		if (!pick_wants(pk, spart->name))
-			continue;
-		old = catalog_find_named(
-			json_object_get(existing, "partitions"), spart->name,
-			false);
-		if (old && !same_partition(old, spart, why, wlen))
-			return false;
-	}
-	return true;
-}
-
-/* The table's record before its restored partitions go in: a copy of
- * @existing (@keep) with its index ids, or a new table. */
+/* The table before its restored partitions go in: @existing, taken over
+ * with its index ids (@keep), or a new table. */
 static int table_base(struct tplan *tp, const char *db, const char *dst,
-		      json_t *existing, bool keep, json_t **out)
+		      struct record_table *existing, bool keep,
+		      struct record_table *out)
 {
-	json_t *tbl, *p, *ix;
+	const struct record_index *ix;
 	size_t i, k;
 	int64_t id;
 	int rc;
 
 	if (!keep) {
 		rc = next_id(tp->ids, &id);
-		if (rc < 0)
-			return rc;
-		tbl = json_pack("{s:I, s:s, s:s, s:[]}", "id", (json_int_t)id,
-				"name", dst, "db", db, "partitions");
-		*out = tbl;
-		return tbl ? 0 : -ENOMEM;
+		return rc < 0 ? rc : record_table_init(out, id, db, dst);
 	}
-	tbl = json_deep_copy(existing);
-	if (!tbl)
-		return -ENOMEM;
+	*out = *existing;
+	memset(existing, 0, sizeof(*existing));
 	/* Index ids are per table: reuse the existing ones. */
-	json_array_foreach (json_object_get(tbl, "partitions"), i, p)
-		json_array_foreach (json_object_get(p, "indexes"), k, ix)
-			json_object_set(
-				tp->index_ids,
-				json_string_value(json_object_get(ix, "name")),
-				json_object_get(ix, "id"));
-	*out = tbl;
+	for (i = 0; i < out->nparts; i++)
+		for (k = 0; k < out->parts[i].nindexes; k++) {
+			ix = &out->parts[i].indexes[k];
+			if (json_object_set_new(tp->index_ids, ix->name,
+						json_integer(ix->id)) < 0) {
+				record_table_release(out);
+				return -ENOMEM;
+			}
+		}
 	return 0;
 }
 
-/* Put planned partition @p into @parts, in place of the one of its name. */
-static void put_partition(json_t *parts, json_t *p, const char *name)
+/* Plan every partition of the snapshot's table that the statement
+ * restores into @tbl, each in place of the one of its name. */
+static int plan_partitions(struct tplan *tp, const struct restore_pick *pk,
+			   bool keep, struct record_table *tbl)
 {
-	json_t *old = catalog_find_named(parts, name, false), *v;
-	size_t pos;
+	struct record_partition p, *cur;
+	size_t i, pos;
+	int rc = 0;
 
-	json_array_foreach (parts, pos, v)
-		if (v == old) {
-			json_array_set_new(parts, pos, p);
-			return;
+	for (i = 0; rc == 0 && i < pk->st->npartitions; i++) {
+		const struct jobinfo_partition *spart = &pk->st->partitions[i];
+
+		if (!pick_wants(pk, spart->name))
+			continue;
+		cur = record_partition_find(tbl, spart->name, false);
+		pos = cur ? (size_t)(cur - tbl->parts) : tbl->nparts;
+		rc = plan_partition(tp, spart, keep ? cur : NULL, &p);
+		if (rc == 0) {
+			rc = record_table_set_partition(tbl, pos, &p);
+			if (rc < 0)
+				record_partition_release(&p);
 		}
-	json_array_append_new(parts, p);
+	}
+	return rc;
 }
 
 /*
- * Plan one table: the record it will have after the commit. @existing is
- * the current record or NULL.
+ * Plan one table: the record it will have after the commit, with the
+ * plan marks (the partitions it restores; each tablet's current replica).
+ * Same structure as @existing (the current record, or NULL): overwritten
+ * in place, keeping ids, and @existing is taken over (left zeroed);
+ * different: only with force_replace, as a new table.
+ * @return 0 and *out; -EEXIST a different structure (err says where);
+ *         -ENOMEM; -errno from the catalog's id allocation.
  */
-static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
-		      int64_t gen, const char *db, const struct pick *pk,
-		      json_t *existing, json_t **out, char *err, size_t errlen)
+static int plan_table(struct restore_ids *ids, const struct spec *sp,
+		      unsigned nbe, int64_t gen, const char *db,
+		      const struct restore_pick *pk,
+		      struct record_table *existing, struct record_table *out,
+		      char *err, size_t errlen)
 {
 	struct tplan tp = {.ids = ids,
 			   .sp = sp,
@@ -441,9 +432,8 @@ static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
 			   .gen = gen,
 			   .st = pk->st,
 			   .index_ids = json_object()};
-	json_t *tbl = NULL, *parts, *p;
+	struct record_table tbl = {0};
 	char why[256] = "";
-	size_t i;
 	/* Same structure: overwrite in place (keeping ids); different:
 	 * only with force_replace, as a new table replacing the old. */
 	bool keep = existing && same_table(pk, existing, why, sizeof(why));
@@ -461,43 +451,28 @@ static int plan_table(struct ids *ids, const struct spec *sp, unsigned nbe,
 				  : -ENOMEM;
 	if (rc < 0)
 		goto out;
-	json_object_set_new(tbl, "state", json_string("NORMAL"));
-	json_object_set_new(tbl, "source_table", json_string(pk->st->name));
-	parts = json_object_get(tbl, "partitions");
-	for (i = 0; rc == 0 && i < pk->st->npartitions; i++) {
-		const struct jobinfo_partition *spart = &pk->st->partitions[i];
-
-		if (!pick_wants(pk, spart->name))
-			continue;
-		rc = plan_partition(
-			&tp, spart,
-			keep ? catalog_find_named(parts, spart->name, false)
-			     : NULL,
-			&p);
-		if (rc == 0)
-			put_partition(parts, p, spart->name);
-	}
+	tbl.state = RECORD_TABLE_NORMAL;
+	rc = record_set_str(&tbl.source_table, pk->st->name);
+	if (rc == 0)
+		rc = plan_partitions(&tp, pk, keep, &tbl);
 out:
 	json_decref(tp.index_ids);
 	if (rc < 0) {
-		json_decref(tbl);
+		record_table_release(&tbl);
 		return rc;
 	}
 	*out = tbl;
 	return 0;
 }
 
-void job_restore_plan_table_key(const char *db, const char *table, char *buf,
-				size_t len)
-{
-	snprintf(buf, len, "table/%s/%s", db, table);
-}
+/* ---- the plan --------------------------------------------------------------
+ */
 
 static int pick_tables(const struct spec *sp, const struct jobinfo *ji,
-		       struct pick **out, size_t *nout, char *err,
+		       struct restore_pick **out, size_t *nout, char *err,
 		       size_t errlen)
 {
-	struct pick *pk;
+	struct restore_pick *pk;
 	size_t i, j, n = 0;
 	char have[256] = "";
 
@@ -566,16 +541,13 @@ static int pick_tables(const struct spec *sp, const struct jobinfo *ji,
 }
 
 /* Find the snapshot's jobinfo objects a plan tablet came from. */
-int job_restore_plan_source(const struct jobinfo *ji, json_t *src,
+int job_restore_plan_source(const struct jobinfo *ji,
+			    const struct record_tablet_src *src,
 			    const struct jobinfo_table **tp,
 			    const struct jobinfo_index **ip,
 			    const struct jobinfo_tablet **bp)
 {
-	const char *tname = json_string_value(json_object_get(src, "table"));
-	const char *iname = json_string_value(json_object_get(src, "index"));
-	int64_t part = json_integer_value(json_object_get(src, "part_id"));
-	int64_t tab = json_integer_value(json_object_get(src, "tablet"));
-	const struct jobinfo_table *t = tname ? ji_table(ji, tname) : NULL;
+	const struct jobinfo_table *t = src ? ji_table(ji, src->table) : NULL;
 	size_t i, k, m;
 
 	for (i = 0; t && i < t->npartitions; i++)
@@ -583,11 +555,11 @@ int job_restore_plan_source(const struct jobinfo *ji, json_t *src,
 			const struct jobinfo_index *ix =
 				&t->partitions[i].indexes[k];
 
-			if (strcmp(ix->name, iname) != 0)
+			if (strcmp(ix->name, src->index) != 0)
 				continue;
 			for (m = 0; m < ix->ntablets; m++)
-				if (ix->tablets[m].id == tab &&
-				    ix->tablets[m].part_id == part) {
+				if (ix->tablets[m].id == src->tablet &&
+				    ix->tablets[m].part_id == src->part_id) {
 					*tp = t;
 					*ip = ix;
 					*bp = &ix->tablets[m];
@@ -595,6 +567,78 @@ int job_restore_plan_source(const struct jobinfo *ji, json_t *src,
 				}
 		}
 	return -ENOENT;
+}
+
+/* ---- the plan in the job's record ------------------------------------------
+ */
+
+int job_restore_plan_read(struct job *jb)
+{
+	struct restore_work *w = jb->work;
+	json_t *plan, *pt;
+	char what[64];
+	size_t i, n;
+	int rc = 0;
+
+	if (w->plan)
+		return 0;
+	snprintf(what, sizeof(what), "the plan of job %" PRId64, jb->id);
+	pthread_mutex_lock(&jb->eng->lock);
+	plan = json_object_get(jb->rec, "plan");
+	n = json_array_size(plan);
+	w->plan = calloc(n ? n : 1, sizeof(*w->plan));
+	if (!w->plan)
+		rc = -ENOMEM;
+	json_array_foreach (plan, i, pt) {
+		if (rc < 0)
+			break;
+		rc = record_table_from_json(json_object_get(pt, "table"), what,
+					    &w->plan[i].tbl);
+		if (rc == 0) {
+			w->plan[i].whole =
+				json_is_true(json_object_get(pt, "whole"));
+			w->nplan++;
+		}
+	}
+	pthread_mutex_unlock(&jb->eng->lock);
+	return rc;
+}
+
+int job_restore_plan_write(struct job *jb)
+{
+	struct restore_work *w = jb->work;
+	json_t **tables = calloc(w->nplan ? w->nplan : 1, sizeof(*tables));
+	json_t *plan;
+	size_t i;
+	int rc = tables ? 0 : -ENOMEM;
+
+	/* Encoded first, so the record changes all at once or not at all. */
+	for (i = 0; rc == 0 && i < w->nplan; i++)
+		rc = record_table_to_json(&w->plan[i].tbl, RECORD_JSON_PLAN,
+					  &tables[i]);
+	pthread_mutex_lock(&jb->eng->lock);
+	plan = json_object_get(jb->rec, "plan");
+	for (i = 0; rc == 0 && i < w->nplan; i++) {
+		json_object_set_new(json_array_get(plan, i), "table",
+				    tables[i]);
+		tables[i] = NULL;
+	}
+	pthread_mutex_unlock(&jb->eng->lock);
+	for (i = 0; tables && i < w->nplan; i++)
+		json_decref(tables[i]);
+	free(tables);
+	return rc;
+}
+
+void job_restore_plan_free(struct restore_work *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nplan; i++)
+		record_table_release(&w->plan[i].tbl);
+	free(w->plan);
+	w->plan = NULL;
+	w->nplan = 0;
 }
 
 /* The job, with its record as PENDING and an empty plan. */
@@ -633,28 +677,25 @@ static int new_job(struct jobs *eng, struct catalog_txn *t,
 /* The database's record, made if this restore creates the database. */
 static int ensure_db(struct catalog_txn *t, const char *db)
 {
-	json_t *dbrec = NULL;
-	char key[300];
-	int64_t dbid;
+	struct record_db rec = {0};
 	int rc;
 
-	snprintf(key, sizeof(key), "db/%s", db);
-	rc = catalog_get(t, key, &dbrec);
-	if (rc != -ENOENT) {
-		json_decref(dbrec);
+	rc = record_db_get(t, db, &rec);
+	record_db_release(&rec);
+	if (rc != -ENOENT)
 		return rc;
-	}
-	rc = catalog_alloc_ids(t, 1, &dbid);
+	rc = catalog_alloc_ids(t, 1, &rec.id);
 	if (rc < 0)
 		return rc;
-	dbrec = json_pack("{s:I, s:s}", "id", (json_int_t)dbid, "name", db);
-	rc = dbrec ? catalog_put(t, key, dbrec) : -ENOMEM;
-	json_decref(dbrec);
+	rc = record_set_str(&rec.name, db);
+	if (rc == 0)
+		rc = record_db_put(t, &rec);
+	record_db_release(&rec);
 	return rc;
 }
 
 /* "t1" or "t1 AS t1copy", as SHOW RESTORE lists RestoreObjs. */
-static json_t *restore_obj(const struct pick *pk)
+static json_t *restore_obj(const struct restore_pick *pk)
 {
 	bool as = strcmp(pk->st->name, pk->dst) != 0;
 
@@ -662,50 +703,63 @@ static json_t *restore_obj(const struct pick *pk)
 			    as ? pk->dst : "");
 }
 
-/*
- * Plan one picked table into the job's record. A table the job creates
- * appears at once as a shell in state RESTORE: visible, not accessible
- * until the commit.
- */
-static int plan_pick(struct ids *ids, const struct spec *sp, struct job *jb,
-		     const struct pick *pk, char *err, size_t errlen)
+/* A new table's shell: visible in state RESTORE, not accessible until
+ * the commit, and known as this job's (job_id) so a cancel drops it. */
+static int put_shell(struct catalog_txn *t, const struct job *jb,
+		     const struct record_table *tbl)
 {
-	json_t *existing = NULL, *tbl = NULL, *shell;
+	struct record_table shell;
+	int rc = record_table_init(&shell, tbl->id, jb->db, tbl->name);
+
+	if (rc < 0)
+		return rc;
+	shell.state = RECORD_TABLE_RESTORE;
+	shell.job_id = jb->id;
+	rc = record_table_put(t, &shell);
+	record_table_release(&shell);
+	return rc;
+}
+
+/*
+ * Plan one picked table into the job's record: the plan entry is the
+ * job's own {"dst", "new", "whole"} around the table in record.h's PLAN
+ * form. A table the job creates appears at once as a shell.
+ */
+static int plan_pick(struct restore_ids *ids, const struct spec *sp,
+		     struct job *jb, const struct restore_pick *pk, char *err,
+		     size_t errlen)
+{
+	struct record_table existing = {0}, tbl = {0};
 	unsigned nbe = cluster_nbackends(jb->eng->cl);
-	char key[600];
+	json_t *j = NULL;
+	bool exists;
 	int rc;
 
-	job_restore_plan_table_key(jb->db, pk->dst, key, sizeof(key));
-	rc = catalog_get(ids->t, key, &existing);
+	rc = record_table_get(ids->t, jb->db, pk->dst, &existing);
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
-	rc = plan_table(ids, sp, nbe, jb->id, jb->db, pk, existing, &tbl, err,
-			errlen);
+	exists = rc == 0;
+	rc = plan_table(ids, sp, nbe, jb->id, jb->db, pk,
+			exists ? &existing : NULL, &tbl, err, errlen);
+	if (rc == 0)
+		rc = record_table_to_json(&tbl, RECORD_JSON_PLAN, &j);
 	if (rc < 0)
 		goto out;
 	rc = json_array_append_new(json_object_get(jb->rec, "plan"),
 				   json_pack("{s:s, s:b, s:b, s:o}", "dst",
-					     pk->dst, "new", existing == NULL,
-					     "whole", pk->parts == NULL,
-					     "table", tbl));
+					     pk->dst, "new", !exists, "whole",
+					     pk->parts == NULL, "table", j));
 	if (rc == 0)
 		rc = json_array_append_new(
 			json_object_get(jb->rec, "RestoreObjs"),
 			restore_obj(pk));
-	if (rc < 0) {
+	if (rc < 0)
 		rc = -ENOMEM;
-		goto out;
-	}
-	if (existing)
-		goto out;
-	shell = json_pack("{s:O, s:s, s:s, s:s, s:I, s:[]}", "id",
-			  json_object_get(tbl, "id"), "name", pk->dst, "db",
-			  jb->db, "state", "RESTORE", "job_id",
-			  (json_int_t)jb->id, "partitions");
-	rc = shell ? catalog_put(ids->t, key, shell) : -ENOMEM;
-	json_decref(shell);
+	else if (!exists)
+		rc = put_shell(ids->t, jb, &tbl);
 out:
-	json_decref(existing);
+	record_table_release(&tbl);
+	record_table_release(&existing);
 	return rc;
 }
 
@@ -729,8 +783,8 @@ static int plan_job(struct catalog_txn *t, const struct spec *sp,
 		    struct job *jb, char *err, size_t errlen)
 {
 	struct restore_work *w = jb->work;
-	struct ids ids = {.t = t};
-	struct pick *pk = NULL;
+	struct restore_ids ids = {.t = t};
+	struct restore_pick *pk = NULL;
 	size_t npk = 0, i;
 	int rc;
 

@@ -22,7 +22,7 @@ struct idlist {
 	size_t n, cap;
 };
 
-static int id_cb(const char *key, json_t *val, void *arg)
+static int id_cb(int64_t id, json_t *val, void *arg)
 {
 	struct idlist *l = arg;
 
@@ -35,7 +35,7 @@ static int id_cb(const char *key, json_t *val, void *arg)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = json_integer_value(json_object_get(val, "JobId"));
+	l->v[l->n++] = id;
 	return 0;
 }
 
@@ -48,7 +48,7 @@ int jobs_list(struct jobs *eng, int64_t **ids, size_t *n)
 	rc = catalog_begin(cluster_catalog(eng->cl), false, &t);
 	if (rc < 0)
 		return rc;
-	rc = catalog_scan(t, "job/", id_cb, &l);
+	rc = record_job_scan(t, id_cb, &l);
 	catalog_abort(t);
 	if (rc < 0) {
 		free(l.v);
@@ -64,7 +64,6 @@ static int job_record(struct jobs *eng, int64_t id, json_t **out)
 {
 	struct catalog_txn *t;
 	struct job *jb;
-	char key[64];
 	int rc;
 
 	pthread_mutex_lock(&eng->lock);
@@ -76,11 +75,10 @@ static int job_record(struct jobs *eng, int64_t id, json_t **out)
 			return *out ? 0 : -ENOMEM;
 		}
 	pthread_mutex_unlock(&eng->lock);
-	job_key(id, key, sizeof(key));
 	rc = catalog_begin(cluster_catalog(eng->cl), false, &t);
 	if (rc < 0)
 		return rc;
-	rc = catalog_get(t, key, out);
+	rc = record_job_get(t, id, out);
 	catalog_abort(t);
 	return rc;
 }

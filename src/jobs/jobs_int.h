@@ -222,8 +222,6 @@ bool job_reached(const struct job *jb, enum job_state mark);
 
 /** The local time as "YYYY-MM-DD HH:MM:SS". */
 void job_now(char *buf, size_t len);
-/** The catalog key of job @id. */
-void job_key(int64_t id, char *buf, size_t len);
 
 /**
  * The one state setter: checks the move against the kind's steps, stamps

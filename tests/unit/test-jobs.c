@@ -673,6 +673,230 @@ START_TEST(test_backup_restores)
 }
 END_TEST
 
+/* ---- the catalog records a restore leaves
+ * ------------------------------------------*/
+
+/* Snapshot @label's info (free with repo_snapshot_free() and
+ * repo_label_free()). */
+static struct repo_snapshot *load_snapshot(const char *label,
+					   struct repo_label **lp)
+{
+	struct repo_snapshot *s = NULL;
+	char dir[64];
+
+	snprintf(dir, sizeof(dir), "__ss_%s", label);
+	ck_assert_int_eq(repo_label_load(fx.repo, dir, lp), 0);
+	ck_assert_uint_eq((*lp)->nts, 1);
+	ck_assert_int_eq(repo_snapshot_load(fx.repo, *lp, &(*lp)->ts[0], &s),
+			 0);
+	ck_assert_ptr_nonnull(s->ji);
+	return s;
+}
+
+/* Check one restored tablet against the snapshot's: where it came from,
+ * 2 replicas of generation @gen on distinct backends, each listing the
+ * files on its disk. */
+static void check_tablet(const struct record_tablet *tab,
+			 const struct jobinfo_table *jt,
+			 const struct jobinfo_index *ji,
+			 const struct jobinfo_tablet *jtab, int64_t gen)
+{
+	const struct record_replica *r;
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+	struct stat sb;
+	size_t k, f;
+
+	ck_assert_ptr_nonnull(tab->src);
+	ck_assert_str_eq(tab->src->table, jt->name);
+	ck_assert_int_eq(tab->src->table_id, jt->id);
+	ck_assert_str_eq(tab->src->index, ji->name);
+	ck_assert_int_eq(tab->src->index_id, ji->id);
+	ck_assert_int_eq(tab->src->tablet, jtab->id);
+	ck_assert_int_eq(tab->src->part_id, jtab->part_id);
+	ck_assert_ptr_null(tab->old); /* a plan mark, never stored */
+	ck_assert_uint_eq(tab->nreplicas, 2);
+	ck_assert_uint_ne(tab->replicas[0].backend, tab->replicas[1].backend);
+	for (k = 0; k < tab->nreplicas; k++) {
+		r = &tab->replicas[k];
+		ck_assert_uint_lt(r->backend, BACKENDS);
+		ck_assert_int_eq(r->gen, gen);
+		ck_assert(r->has_files);
+		if (jtab->nfiles)
+			ck_assert_uint_eq(r->nfiles, jtab->nfiles);
+		ck_assert_uint_gt(r->nfiles, 0);
+		ck_assert_int_eq(cluster_replica_path(fx.cl, tab->id, r, dir,
+						      sizeof(dir)),
+				 0);
+		for (f = 0; f < r->nfiles; f++) {
+			snprintf(path, sizeof(path), "%s/%s", dir,
+				 r->files[f].name);
+			ck_assert_msg(stat(path, &sb) == 0, "%s", path);
+			ck_assert_int_eq(sb.st_size, r->files[f].size);
+			ck_assert_str_eq(r->files[f].md5,
+					 tab->replicas[0].files[f].md5);
+		}
+	}
+}
+
+/* Check @tbl, restored whole from @jt by job @job, against the snapshot;
+ * ids of @prev (the same table before, or NULL) are kept. */
+static void check_record(const struct record_table *tbl,
+			 const struct jobinfo_table *jt, int64_t job,
+			 const struct record_table *prev)
+{
+	const struct jobinfo_partition *jp;
+	const struct record_partition *p;
+	const struct record_index *ix;
+	size_t a, b, c;
+
+	ck_assert_int_eq(tbl->state, RECORD_TABLE_NORMAL);
+	ck_assert_int_eq(tbl->job_id, 0);
+	ck_assert_str_eq(tbl->source_table, jt->name);
+	ck_assert_int_eq(tbl->restored_by, job);
+	ck_assert_uint_eq(tbl->nparts, jt->npartitions);
+	if (prev)
+		ck_assert_int_eq(tbl->id, prev->id);
+	for (a = 0; a < jt->npartitions; a++) {
+		jp = &jt->partitions[a];
+		p = record_partition_find(tbl, jp->name, false);
+		ck_assert_ptr_nonnull(p);
+		ck_assert(!p->restored); /* a plan mark, never stored */
+		ck_assert_int_eq(p->version, jp->version);
+		ck_assert_uint_eq(p->nindexes, jp->nindexes);
+		if (prev)
+			ck_assert_int_eq(p->id, record_partition_find(
+							prev, jp->name, false)
+							->id);
+		for (b = 0; b < jp->nindexes; b++) {
+			ix = record_index_find(p, jp->indexes[b].name);
+			ck_assert_ptr_nonnull(ix);
+			ck_assert_int_eq(ix->schema_hash,
+					 jp->indexes[b].schema_hash);
+			ck_assert_uint_eq(ix->ntablets,
+					  jp->indexes[b].ntablets);
+			for (c = 0; c < ix->ntablets; c++) {
+				check_tablet(&ix->tablets[c], jt,
+					     &jp->indexes[b],
+					     &jp->indexes[b].tablets[c], job);
+				/* Same structure: the same tablets. */
+				if (prev)
+					ck_assert_ptr_nonnull(
+						record_tablet_lookup(
+							prev, jp->name,
+							ix->name,
+							ix->tablets[c].id));
+			}
+		}
+	}
+}
+
+/* Read db1's tables back as typed records (record_table_get()) and check
+ * them against snapshot @label restored by job @job. @prev: db1's tables
+ * before (ids kept), or NULL; @out: the tables read, if not NULL. */
+static void check_records(const char *label, int64_t job,
+			  struct record_table *prev, struct record_table *out)
+{
+	struct repo_label *l = NULL;
+	struct repo_snapshot *s = load_snapshot(label, &l);
+	struct catalog_txn *t;
+	struct record_db db;
+	struct record_table tbl;
+	size_t i;
+
+	ck_assert_int_eq(catalog_begin(cluster_catalog(fx.cl), false, &t), 0);
+	ck_assert_int_eq(record_db_get(t, "db1", &db), 0);
+	ck_assert_str_eq(db.name, "db1");
+	record_db_release(&db);
+	for (i = 0; i < s->ji->ntables; i++) {
+		ck_assert_int_eq(
+			record_table_get(t, "db1", s->ji->tables[i].name, &tbl),
+			0);
+		check_record(&tbl, &s->ji->tables[i], job,
+			     prev ? &prev[i] : NULL);
+		if (out)
+			out[i] = tbl;
+		else
+			record_table_release(&tbl);
+	}
+	catalog_abort(t);
+	repo_snapshot_free(s);
+	repo_label_free(l);
+}
+
+START_TEST(test_restore_records)
+{
+	struct record_table first[2] = {{0}};
+	int64_t job;
+
+	ck_assert_int_eq(restore("db1", "snap1", NULL), 0);
+	job = fx.id;
+	ck_assert_str_eq(wait_end(job), "FINISHED");
+	check_records("snap1", job, NULL, first);
+	/* Again over the same structure: ids kept, new replicas. */
+	ck_assert_int_eq(restore("db1", "snap2", NULL), 0);
+	ck_assert_str_eq(wait_end(fx.id), "FINISHED");
+	ck_assert_int_ne(fx.id, job);
+	check_records("snap2", fx.id, first, NULL);
+	record_table_release(&first[0]);
+	record_table_release(&first[1]);
+}
+END_TEST
+
+/* A table record that is not what record.h describes: the restore that
+ * would read it is refused with EIO, as the catalog gives it. */
+START_TEST(test_restore_malformed_table)
+{
+	struct catalog_txn *t;
+	json_t *bad = json_pack("{s:s, s:s, s:s}", "id", "x", "name", "t1",
+				"db", "db1");
+
+	base_restore();
+	ck_assert_int_eq(catalog_begin(cluster_catalog(fx.cl), true, &t), 0);
+	ck_assert_int_eq(catalog_put(t, "table/db1/t1", bad), 0);
+	ck_assert_int_eq(catalog_commit(t), 0);
+	json_decref(bad);
+	ck_assert_int_eq(restore("db1", "snap2", NULL), -EIO);
+}
+END_TEST
+
+/* A job whose plan can't be read (here: a table without partitions) is
+ * cancelled when it resumes, with its reason, leaving nothing behind. */
+START_TEST(test_restore_malformed_plan_cancels)
+{
+	struct catalog_txn *t;
+	json_t *rec, *tbl;
+	char *msg, *tables;
+	int64_t id;
+
+	setenv("SNAPFS_TEST_STATE_DELAY_MS", "200", 1);
+	ck_assert_int_eq(restore("dbm", "snap1", NULL), 0);
+	id = fx.id;
+	ck_assert(wait_state(id, "DOWNLOAD"));
+	jobs_stop(fx.jobs); /* as an unmount does; the cluster stays open */
+	fx.jobs = NULL;
+	ck_assert_int_eq(catalog_begin(cluster_catalog(fx.cl), true, &t), 0);
+	ck_assert_int_eq(record_job_get(t, id, &rec), 0);
+	tbl = json_object_get(json_array_get(json_object_get(rec, "plan"), 0),
+			      "table");
+	ck_assert_ptr_nonnull(tbl);
+	ck_assert_int_eq(json_object_del(tbl, "partitions"), 0);
+	ck_assert_int_eq(record_job_put(t, id, rec), 0);
+	ck_assert_int_eq(catalog_commit(t), 0);
+	json_decref(rec);
+	unsetenv("SNAPFS_TEST_STATE_DELAY_MS");
+	ck_assert_int_eq(jobs_start(fx.repo, fx.cl, THREADS, &fx.jobs), 0);
+	ck_assert_str_eq(wait_end(id), "CANCELLED");
+	msg = field(id, "TaskErrMsg");
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_msg(strstr(msg, "malformed"), "TaskErrMsg: %s", msg);
+	free(msg);
+	tables = tables_text("dbm");
+	ck_assert_str_eq(tables, "{}");
+	free(tables);
+	ck_assert_uint_eq(replica_files(), 0);
+}
+END_TEST
+
 /* ---- cancel in every state
  * -------------------------------------------------*/
 
@@ -1291,6 +1515,9 @@ static Suite *jobs_suite(void)
 	tcase_add_test(tc, test_restore_again_reuses_files);
 	tcase_add_test(tc, test_backup_finishes);
 	tcase_add_test(tc, test_backup_restores);
+	tcase_add_test(tc, test_restore_records);
+	tcase_add_test(tc, test_restore_malformed_table);
+	tcase_add_test(tc, test_restore_malformed_plan_cancels);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cancel");
