@@ -3,11 +3,11 @@
  * jobs.h - RESTORE and BACKUP jobs: submission, the state machine, status;
  * and the snapshot management statements (DROP, CLEAN, VERIFY).
  *
- * A job is a catalog record ("job/<id>") written at every transition
- * before the new state's work starts, so a mount restarted after a crash
- * resumes it (or finishes its commit, which is one catalog transaction
- * together with FINISHED). Work runs on a thread per job with a pool of
- * download (upload) threads; control files submit and cancel, status
+ * A job is a catalog record (the job record, keyed by cluster/record.h) written
+ * at every transition before the new state's work starts, so a mount restarted
+ * after a crash resumes it (or finishes its commit, which is one catalog
+ * transaction together with FINISHED). Work runs on a thread per job with a
+ * pool of download (upload) threads; control files submit and cancel, status
  * files read. Every function may be called from any thread.
  */
 #ifndef SNAPFS_JOBS_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * s3cred.h - where S3 credentials come from.
+ * s3cred_int.h - where S3 credentials come from.
  *
  * Credentials are never taken from the command line or the URL. Sources,
  * first match wins:

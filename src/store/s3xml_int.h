@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * s3xml.h - the S3 REST XML documents snapfs reads and writes.
+ * s3xml_int.h - the S3 REST XML documents snapfs reads and writes.
  *
  * Parsing is expat; nothing here does I/O or knows about HTTP. Every parser
  * takes a byte buffer that need not be NUL-terminated, treats hostile input
