@@ -34,3 +34,14 @@ UNIT_TESTS += tests/unit/test-jobs
 tests_unit_test_jobs_SOURCES = tests/unit/test-jobs.c tests/unit/unit.h
 tests_unit_test_jobs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_jobs_LDADD = $(UNIT_LDADD)
+
+# The jobs unit tests share a fixture (tests/unit/jobs-fx.c). test-jobs
+# runs on file://, test-jobs-mem is the same source on mem://, and
+# test-jobs-faults drives failures through the fault layer.
+JOBS_FX = tests/unit/jobs-fx.c tests/unit/jobs-fx.h tests/unit/unit.h
+tests_unit_test_jobs_SOURCES += tests/unit/jobs-fx.c tests/unit/jobs-fx.h
+
+UNIT_TESTS += tests/unit/test-jobs-mem
+tests_unit_test_jobs_mem_SOURCES = tests/unit/test-jobs-mem.c $(JOBS_FX)
+tests_unit_test_jobs_mem_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobs_mem_LDADD = $(UNIT_LDADD)
