@@ -45,3 +45,8 @@ UNIT_TESTS += tests/unit/test-jobs-mem
 tests_unit_test_jobs_mem_SOURCES = tests/unit/test-jobs-mem.c $(JOBS_FX)
 tests_unit_test_jobs_mem_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_jobs_mem_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-jobs-faults
+tests_unit_test_jobs_faults_SOURCES = tests/unit/test-jobs-faults.c $(JOBS_FX)
+tests_unit_test_jobs_faults_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobs_faults_LDADD = $(UNIT_LDADD)
