@@ -50,3 +50,9 @@ UNIT_TESTS += tests/unit/test-jobs-faults
 tests_unit_test_jobs_faults_SOURCES = tests/unit/test-jobs-faults.c $(JOBS_FX)
 tests_unit_test_jobs_faults_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_jobs_faults_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-jobs-faults-file
+tests_unit_test_jobs_faults_file_SOURCES = \
+	tests/unit/test-jobs-faults-file.c $(JOBS_FX)
+tests_unit_test_jobs_faults_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobs_faults_file_LDADD = $(UNIT_LDADD)

@@ -18,8 +18,9 @@
  *            at the next mount, as designed); transient put failures are
  *            retried.
  *
- * The store is mem:// unless SNAPFS_TEST_JOBS_URL says otherwise (the
- * fault layer works over file:// as well).
+ * The store is mem:// (SNAPFS_TEST_JOBS_URL may say otherwise);
+ * test-jobs-faults-file.c builds this same file on file://, the fault
+ * layer then sitting over the generated directory.
  */
 #include "config.h"
 
@@ -42,14 +43,20 @@
 
 #include "base/banned.h"
 
+/* The store when SNAPFS_TEST_JOBS_URL is not set: mem:// here; NULL (the
+ * generated directory, file://) in test-jobs-faults-file.c. */
+#ifndef TEST_JOBS_URL
+#define TEST_JOBS_URL "mem://"
+#endif
+
 static void setup(void)
 {
-	fx_setup(fx_small_repo, fx_url("mem://"), FX_FAULT);
+	fx_setup(fx_small_repo, fx_url(TEST_JOBS_URL), FX_FAULT);
 }
 
 static void setup_remote(void)
 {
-	fx_setup(fx_small_repo, fx_url("mem://"), FX_FAULT_REMOTE);
+	fx_setup(fx_small_repo, fx_url(TEST_JOBS_URL), FX_FAULT_REMOTE);
 }
 
 static void teardown(void)
