@@ -36,8 +36,9 @@ tests_unit_test_jobs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_jobs_LDADD = $(UNIT_LDADD)
 
 # The jobs unit tests share a fixture (tests/unit/jobs-fx.c). test-jobs
-# runs on file://, test-jobs-mem is the same source on mem://, and
-# test-jobs-faults drives failures through the fault layer.
+# runs on file://, test-jobs-mem is the same source on mem://;
+# test-jobs-faults drives failures through the fault layer over mem://,
+# test-jobs-faults-file the same source over file://.
 JOBS_FX = tests/unit/jobs-fx.c tests/unit/jobs-fx.h tests/unit/unit.h
 tests_unit_test_jobs_SOURCES += tests/unit/jobs-fx.c tests/unit/jobs-fx.h
 
