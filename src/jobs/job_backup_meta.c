@@ -151,6 +151,23 @@ static json_t *build_meta(struct job *jb)
 			 "resourceNameMap");
 }
 
+/* Put @buf as @key, logging a failure with the object's name and the
+ * store's reason: a failure here leaves the job in UPLOAD_INFO, which
+ * shows no error, so the log is where it is told. */
+static int put_logged(struct job *jb, const char *key, const char *buf,
+		      size_t len)
+{
+	int rc = store_put_buf(repo_store(jb->eng->repo), key, buf, len, 0);
+	char what[2100], msg[2400];
+
+	if (rc < 0) {
+		snprintf(what, sizeof(what), "upload %s", key);
+		snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id,
+			 store_explain(rc, what, msg, sizeof(msg)));
+	}
+	return rc;
+}
+
 /* Upload bytes as "<dir><name>.<md5>". */
 static int put_named(struct job *jb, const char *dir, const char *name,
 		     const char *buf, size_t len)
@@ -161,7 +178,7 @@ static int put_named(struct job *jb, const char *dir, const char *name,
 	if (rc < 0)
 		return rc;
 	snprintf(key, sizeof(key), "%s%s.%s", dir, name, hex);
-	return store_put_buf(repo_store(jb->eng->repo), key, buf, len, 0);
+	return put_logged(jb, key, buf, len);
 }
 
 int job_backup_meta_upload(struct job *jb)
@@ -184,8 +201,7 @@ int job_backup_meta_upload(struct job *jb)
 			       "create_time", now);
 		text = ri ? json_dumps(ri, JSON_COMPACT) : NULL;
 		json_decref(ri);
-		rc = text ? store_put_buf(st, key, text, strlen(text), 0)
-			  : -ENOMEM;
+		rc = text ? put_logged(jb, key, text, strlen(text)) : -ENOMEM;
 		free(text);
 		text = NULL;
 		if (rc < 0)

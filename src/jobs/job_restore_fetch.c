@@ -80,6 +80,20 @@ static size_t snapshot_files(const struct jobinfo *ji)
 	return n;
 }
 
+/* A listing failed with @rc: cancel naming what was listed and what the
+ * store said, as a failed download does. @return @rc. */
+static int list_failed(struct job *jb, int rc, const char *what)
+{
+	char msg[1024];
+
+	if (rc == -ECANCELED)
+		return rc;
+	store_explain(rc, what, msg, sizeof(msg));
+	snap_log(LOG_ERR, "job %" PRId64 ": %s", jb->id, msg);
+	job_request_cancel(jb, "error", msg);
+	return rc;
+}
+
 int job_restore_fetch_list(struct job *jb)
 {
 	struct restore_work *w = jb->work;
@@ -99,7 +113,8 @@ int job_restore_fetch_list(struct job *jb)
 	    w->ntabs > 1 && w->ntabs * 1000 > snapshot_files(w->snap->ji)) {
 		rc = repo_listing_load(jb->eng->repo, w->snap, &l);
 		if (rc < 0)
-			return rc;
+			return list_failed(jb, rc,
+					   "list the snapshot's objects");
 	}
 	for (i = 0; i < w->ntabs; i++) {
 		rc = job_restore_plan_source(
@@ -113,8 +128,14 @@ int job_restore_fetch_list(struct job *jb)
 		rc = repo_tablet_files_in(jb->eng->repo, w->snap, l, t, ix, tb,
 					  &w->tabs[i].files,
 					  &w->tabs[i].nfiles);
-		if (rc < 0)
+		if (rc < 0) {
+			char what[64];
+
+			snprintf(what, sizeof(what),
+				 "list the objects of tablet %" PRId64, tb->id);
+			list_failed(jb, rc, what);
 			break;
+		}
 		for (k = 0; k < w->tabs[i].nfiles; k++) {
 			files++;
 			bytes += w->tabs[i].files[k].size;
@@ -208,8 +229,11 @@ static int fetch(struct job *jb, const struct repo_file *f, const char *path)
 			rc = -ECANCELED;
 			break;
 		}
-		if (n < chunk || (f->present && off >= f->size))
-			break; /* the end of the object: don't ask past it */
+		/* The end of the object: don't ask past it. With the size
+		 * listed, a short count is not the end: a store may answer
+		 * in pieces, and stopping there would fail the MD5 check. */
+		if (f->present ? off >= f->size : n < chunk)
+			break;
 	} /* On disk before it gets its final name: the commit may follow. */
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;

@@ -34,3 +34,26 @@ UNIT_TESTS += tests/unit/test-jobs
 tests_unit_test_jobs_SOURCES = tests/unit/test-jobs.c tests/unit/unit.h
 tests_unit_test_jobs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_jobs_LDADD = $(UNIT_LDADD)
+
+# The jobs unit tests share a fixture (tests/unit/jobs-fx.c). test-jobs
+# runs on file://, test-jobs-mem is the same source on mem://;
+# test-jobs-faults drives failures through the fault layer over mem://,
+# test-jobs-faults-file the same source over file://.
+JOBS_FX = tests/unit/jobs-fx.c tests/unit/jobs-fx.h tests/unit/unit.h
+tests_unit_test_jobs_SOURCES += tests/unit/jobs-fx.c tests/unit/jobs-fx.h
+
+UNIT_TESTS += tests/unit/test-jobs-mem
+tests_unit_test_jobs_mem_SOURCES = tests/unit/test-jobs-mem.c $(JOBS_FX)
+tests_unit_test_jobs_mem_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobs_mem_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-jobs-faults
+tests_unit_test_jobs_faults_SOURCES = tests/unit/test-jobs-faults.c $(JOBS_FX)
+tests_unit_test_jobs_faults_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobs_faults_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-jobs-faults-file
+tests_unit_test_jobs_faults_file_SOURCES = \
+	tests/unit/test-jobs-faults-file.c $(JOBS_FX)
+tests_unit_test_jobs_faults_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobs_faults_file_LDADD = $(UNIT_LDADD)
