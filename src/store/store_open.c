@@ -54,7 +54,6 @@ static int open_layers(struct store *st, const struct store_opts *o,
 		       struct store **out)
 {
 	const char *faults = getenv("SNAPFS_STORE_FAULTS");
-	bool remote = store_can(st, STORE_CAP_REMOTE);
 	struct store *w;
 	int rc;
 
@@ -70,7 +69,10 @@ static int open_layers(struct store *st, const struct store_opts *o,
 		}
 		st = w;
 	}
-	if (remote) {
+	/* Asked after the fault layer, whose "remote" knob makes a local
+	 * store look remote: its injected transient failures are then
+	 * retried as a network store's would be. */
+	if (store_can(st, STORE_CAP_REMOTE)) {
 		rc = store_retry_wrap(st, o, &w);
 		if (rc < 0) {
 			close_keep_error(st);

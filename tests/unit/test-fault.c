@@ -359,6 +359,23 @@ START_TEST(test_env)
 			 "SNAPFS_STORE_FAULTS: fault spec") != NULL);
 	ck_assert(strstr(store_strerror(-EINVAL), "\"shrt=4\"") != NULL);
 
+	/* "remote" makes the store look remote, so store_open() stacks the
+	 * retry layer above the faults: a transient injected failure is
+	 * retried, a plain one is not. */
+	setenv("SNAPFS_STORE_FAULTS", "remote,fail=read:1:EIO:transient", 1);
+	s2 = NULL;
+	ck_assert_int_eq(store_open("mem://fault", NULL, &s2), 0);
+	ck_assert(store_can(s2, STORE_CAP_REMOTE));
+	ck_assert_ptr_ne(s2->ops, &store_mem_ops);
+	ck_assert_int_eq(store_read(s2, "a/obj", 0, buf, 10, &n), 0);
+	ck_assert_uint_eq(n, 10);
+	store_close(s2);
+	setenv("SNAPFS_STORE_FAULTS", "remote,fail=read:1:EIO", 1);
+	s2 = NULL;
+	ck_assert_int_eq(store_open("mem://fault", NULL, &s2), 0);
+	ck_assert_int_eq(store_read(s2, "a/obj", 0, buf, 10, &n), -EIO);
+	store_close(s2);
+
 	/* Empty: no layer. */
 	setenv("SNAPFS_STORE_FAULTS", "", 1);
 	ck_assert_int_eq(store_open("mem://fault", NULL, &s2), 0);
