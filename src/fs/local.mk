@@ -9,7 +9,6 @@ libsnapfs_a_SOURCES += \
 	src/fs/snapshots.c \
 	src/fs/snap.c \
 	src/fs/object.c \
-	src/fs/readahead.c \
 	src/fs/raw.c \
 	src/fs/controldir.c \
 	src/fs/jobsdir.c \
