@@ -51,8 +51,11 @@ static int start_jobs(struct snapfs *fs, const struct snapfs_opts *o, char *err,
  * round trip per piece would be slow, so the layer fetches growing windows
  * and the next one in the background. Only object reads go through it:
  * the repository's and the jobs' reads are one-shot (info objects,
- * downloads in large chunks) and would only fill its windows. The layer
- * owns the store below it once made.
+ * downloads in large chunks) and would only fill its windows. Their
+ * writes (BACKUP, DROP) go below the layer, past its windows: harmless, as
+ * a key is never written again with other content (data and info names
+ * carry their MD5), and the windows of idle readers go after seconds. The
+ * layer owns the store below it once made.
  */
 static int open_reader(struct snapfs *fs)
 {
