@@ -5,14 +5,14 @@
  * at every access (jobs change it). mkdir makes catalog entries at every
  * level; files are created in tablets (newfile.c).
  *
- * The catalog walk (records "db/<db>", "table/<db>/<table>" and the
- * table record's JSON) stays here until cluster/ has typed records.
+ * Everything comes from the catalog's typed records (cluster/record.h):
+ * this file knows the levels of a table (partition, index, tablet,
+ * replica, file) but not how the catalog stores them.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +35,6 @@ enum {
 
 static const struct node_ops cdir_ops, ctablet_ops;
 
-/* The array of a record at each level that holds the next level. */
-static const char *const kids_key[] = {
-	[LVL_TABLE] = "partitions",
-	[LVL_PART] = "indexes",
-	[LVL_INDEX] = "tablets",
-	[LVL_TABLET] = "replicas",
-};
-
 static struct proto *cdir_proto(struct snapfs *fs, struct protolist *pl,
 				const char *name, int level)
 {
@@ -55,32 +47,33 @@ static struct proto *cdir_proto(struct snapfs *fs, struct protolist *pl,
 	return p;
 }
 
-struct scan_names {
+struct name_fill {
 	struct snapfs *fs;
 	struct protolist *pl;
 	int level;
-	size_t skip; /* key prefix length */
 };
 
-static int scan_names_cb(const char *key, json_t *val, void *arg)
+static int name_cb(const char *name, void *arg)
 {
-	struct scan_names *sn = arg;
+	struct name_fill *nf = arg;
 
-	return cdir_proto(sn->fs, sn->pl, key + sn->skip, sn->level) ? 0
-								     : -ENOMEM;
+	return cdir_proto(nf->fs, nf->pl, name, nf->level) ? 0 : -ENOMEM;
 }
 
-static int cluster_scan(struct snapfs *fs, const char *prefix, int level,
-			struct protolist *pl)
+/* cluster/ lists the databases, cluster/<db>/ its tables: names only. */
+static int names_fill(struct snapfs *fs, struct node *dir, struct protolist *pl)
 {
-	struct scan_names sn = {fs, pl, level, strlen(prefix)};
+	struct name_fill nf = {fs, pl, dir->sub + 1};
 	struct catalog_txn *t;
 	int rc;
 
 	rc = catalog_begin(cluster_catalog(fs->cl), false, &t);
 	if (rc < 0)
 		return rc;
-	rc = catalog_scan(t, prefix, scan_names_cb, &sn);
+	if (dir->sub == LVL_CLUSTER)
+		rc = record_db_names(t, name_cb, &nf);
+	else
+		rc = record_table_names(t, dir->name, name_cb, &nf);
 	catalog_abort(t);
 	return rc;
 }
@@ -91,46 +84,6 @@ static struct node *table_of(struct node *n)
 	while (n && n->sub != LVL_TABLE)
 		n = n->parent;
 	return n;
-}
-
-/* The catalog record of the table a cluster node is in. */
-static int table_record(struct snapfs *fs, struct node *n, json_t **out)
-{
-	struct catalog_txn *t;
-	char key[1024];
-	int rc;
-
-	n = table_of(n);
-	if (!n)
-		return -ENOENT;
-	snprintf(key, sizeof(key), "table/%s/%s", n->parent->name, n->name);
-	rc = catalog_begin(cluster_catalog(fs->cl), false, &t);
-	if (rc < 0)
-		return rc;
-	rc = catalog_get(t, key, out);
-	catalog_abort(t);
-	return rc;
-}
-
-/* The element of @arr whose "name" (or, for tablets, "id") is @name. */
-static json_t *element(json_t *arr, const char *name, bool by_id)
-{
-	char id[32];
-	json_t *v;
-	size_t i;
-
-	json_array_foreach (arr, i, v) {
-		const char *nm = json_string_value(json_object_get(v, "name"));
-
-		if (by_id) {
-			snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(json_object_get(v, "id")));
-			nm = id;
-		}
-		if (nm && strcmp(nm, name) == 0)
-			return v;
-	}
-	return NULL;
 }
 
 /* Keep files still being written (not in the catalog yet) listed. */
@@ -157,58 +110,90 @@ static int keep_writing(struct snapfs *fs, struct node *dir,
 	return rc;
 }
 
-static int ctablet_files(struct snapfs *fs, struct node *dir, json_t *reps,
-			 struct protolist *pl)
+/* A tablet's files: every replica holds the same ones, show the first's
+ * (and the files still being written into it). */
+static int tablet_files(struct snapfs *fs, struct node *dir,
+			const struct record_tablet *tab, struct protolist *pl)
 {
-	json_t *rep = json_array_get(reps, 0), *f;
+	const struct record_replica *rep = tab->replicas;
 	char rdir[4096], path[4352];
 	size_t i;
 	int rc;
 
-	/* Every replica holds the same files: show the first. */
-	rc = cluster_replica_dir(
-		fs->cl,
-		(unsigned)json_integer_value(json_object_get(rep, "backend")),
-		strtoll(dir->name, NULL, 10),
-		json_integer_value(json_object_get(rep, "id")),
-		json_integer_value(json_object_get(rep, "gen")), rdir,
-		sizeof(rdir));
+	if (tab->nreplicas == 0)
+		return keep_writing(fs, dir, pl);
+	rc = cluster_replica_path(fs->cl, tab->id, rep, rdir, sizeof(rdir));
 	if (rc < 0)
 		return rc;
-	json_array_foreach (json_object_get(rep, "files"), i, f) {
-		const char *name =
-			json_string_value(json_object_get(f, "name"));
-		const char *md5 = json_string_value(json_object_get(f, "md5"));
+	for (i = 0; i < rep->nfiles; i++) {
+		const struct record_file *f = &rep->files[i];
 
-		if (!name)
-			return -ENOMEM;
-		snprintf(path, sizeof(path), "%s/%s", rdir, name);
-		if (!object_local_proto(pl, name, path,
-					(uint64_t)json_integer_value(
-						json_object_get(f, "size")),
-					fs->mounted_at, md5 ? md5 : ""))
+		snprintf(path, sizeof(path), "%s/%s", rdir, f->name);
+		if (!object_local_proto(pl, f->name, path, f->size,
+					fs->mounted_at, f->md5 ? f->md5 : ""))
 			return -ENOMEM;
 	}
 	return keep_writing(fs, dir, pl);
 }
 
-/* Walk the table record down to @dir: the array of @dir's children. */
-static int walk_to(json_t *tbl, struct node *dir, json_t **out)
+/* The element of @tbl that directory @dir (a partition, index or tablet
+ * directory, or the table's own) stands for, found by the names on the
+ * way down: *part, *ix and *tab are set as deep as @dir goes. */
+struct table_pos {
+	const struct record_partition *part;
+	const struct record_index *ix;
+	const struct record_tablet *tab;
+};
+
+static int table_walk(const struct record_table *tbl, const struct node *dir,
+		      struct table_pos *pos)
 {
-	struct node *path[LVL_TABLET], *n;
-	json_t *arr = json_object_get(tbl, kids_key[LVL_TABLE]), *v;
+	const struct node *path[LVL_TABLET + 1], *n;
 	size_t depth = 0;
 
-	for (n = dir; n->sub != LVL_TABLE && depth < LVL_TABLET; n = n->parent)
+	memset(pos, 0, sizeof(*pos));
+	for (n = dir; n->sub != LVL_TABLE; n = n->parent)
 		path[depth++] = n;
 	while (depth-- > 0) {
 		n = path[depth];
-		v = element(arr, n->name, n->sub == LVL_TABLET);
-		if (!v)
+		if (n->sub == LVL_PART)
+			pos->part = record_partition_find(tbl, n->name, false);
+		else if (n->sub == LVL_INDEX)
+			pos->ix = record_index_find(pos->part, n->name);
+		else
+			pos->tab = record_tablet_find_name(pos->ix, n->name);
+		if (!pos->part || (n->sub >= LVL_INDEX && !pos->ix) ||
+		    (n->sub == LVL_TABLET && !pos->tab))
 			return -ENOENT;
-		arr = json_object_get(v, kids_key[n->sub]);
 	}
-	*out = arr;
+	return 0;
+}
+
+/* The children of @dir at @pos: partitions, indexes or tablets. */
+static int table_kids(struct snapfs *fs, const struct record_table *tbl,
+		      const struct node *dir, const struct table_pos *pos,
+		      struct protolist *pl)
+{
+	char id[32];
+	size_t i;
+
+	if (dir->sub == LVL_TABLE)
+		for (i = 0; i < tbl->nparts; i++)
+			if (!cdir_proto(fs, pl, tbl->parts[i].name, LVL_PART))
+				return -ENOMEM;
+	if (dir->sub == LVL_PART)
+		for (i = 0; i < pos->part->nindexes; i++)
+			if (!cdir_proto(fs, pl, pos->part->indexes[i].name,
+					LVL_INDEX))
+				return -ENOMEM;
+	if (dir->sub == LVL_INDEX)
+		for (i = 0; i < pos->ix->ntablets; i++) {
+			/* Tablet directories are named by id. */
+			snprintf(id, sizeof(id), "%" PRId64,
+				 pos->ix->tablets[i].id);
+			if (!cdir_proto(fs, pl, id, LVL_TABLET))
+				return -ENOMEM;
+		}
 	return 0;
 }
 
@@ -216,53 +201,31 @@ static int walk_to(json_t *tbl, struct node *dir, json_t **out)
 static int table_level_fill(struct snapfs *fs, struct node *dir,
 			    struct protolist *pl)
 {
-	json_t *tbl = NULL, *arr, *v;
-	const char *state;
-	char id[32];
-	size_t i;
+	const struct node *t = table_of(dir);
+	struct record_table tbl;
+	struct table_pos pos;
 	int rc;
 
-	rc = table_record(fs, dir, &tbl);
+	rc = record_table_read(cluster_catalog(fs->cl), t->parent->name,
+			       t->name, &tbl);
 	if (rc < 0)
 		return rc;
 	/* Created by a restore and not committed yet: visible, not
 	 * accessible. */
-	state = json_string_value(json_object_get(tbl, "state"));
-	rc = !state || strcmp(state, "NORMAL") != 0 ? -EBUSY
-						    : walk_to(tbl, dir, &arr);
+	rc = tbl.state != RECORD_TABLE_NORMAL ? -EBUSY
+					      : table_walk(&tbl, dir, &pos);
 	if (rc == 0 && dir->sub == LVL_TABLET)
-		rc = ctablet_files(fs, dir, arr, pl);
+		rc = tablet_files(fs, dir, pos.tab, pl);
 	else if (rc == 0)
-		json_array_foreach (arr, i, v) {
-			const char *name =
-				json_string_value(json_object_get(v, "name"));
-
-			if (dir->sub == LVL_INDEX) { /* tablets: by id */
-				snprintf(id, sizeof(id),
-					 "%" JSON_INTEGER_FORMAT,
-					 json_integer_value(
-						 json_object_get(v, "id")));
-				name = id;
-			}
-			if (!name || !cdir_proto(fs, pl, name, dir->sub + 1)) {
-				rc = -ENOMEM;
-				break;
-			}
-		}
-	json_decref(tbl);
+		rc = table_kids(fs, &tbl, dir, &pos, pl);
+	record_table_release(&tbl);
 	return rc;
 }
 
 static int cdir_fill(struct snapfs *fs, struct node *dir, struct protolist *pl)
 {
-	char prefix[600];
-
-	if (dir->sub == LVL_CLUSTER)
-		return cluster_scan(fs, "db/", LVL_DB, pl);
-	if (dir->sub == LVL_DB) {
-		snprintf(prefix, sizeof(prefix), "table/%s/", dir->name);
-		return cluster_scan(fs, prefix, LVL_TABLE, pl);
-	}
+	if (dir->sub == LVL_CLUSTER || dir->sub == LVL_DB)
+		return names_fill(fs, dir, pl);
 	return table_level_fill(fs, dir, pl);
 }
 

@@ -38,9 +38,32 @@ static int start_jobs(struct snapfs *fs, const struct snapfs_opts *o, char *err,
 	rc = jobs_start(fs->repo, fs->cl,
 			o->download_threads ? o->download_threads : 4,
 			&fs->jobs);
+	if (rc == 0)
+		rc = control_new(fs->jobs, repo_name(fs->repo), &fs->ctl);
 	if (rc < 0)
 		snprintf(err, errlen, "starting jobs: %s", strerror(-rc));
 	return rc;
+}
+
+/*
+ * The store objects are read through. A remote store gets the read-ahead
+ * layer: the kernel reads a file in pieces of max_read bytes, and one
+ * round trip per piece would be slow, so the layer fetches growing windows
+ * and the next one in the background. Only object reads go through it:
+ * the repository's and the jobs' reads are one-shot (info objects,
+ * downloads in large chunks) and would only fill its windows. Their
+ * writes (BACKUP, DROP) go below the layer, past its windows: harmless, as
+ * a key is never written again with other content (data and info names
+ * carry their MD5), and the windows of idle readers go after seconds. The
+ * layer owns the store below it once made.
+ */
+static int open_reader(struct snapfs *fs)
+{
+	if (!store_can(fs->st, STORE_CAP_REMOTE)) {
+		fs->rd = fs->st;
+		return 0;
+	}
+	return store_readahead_wrap(fs->st, NULL, &fs->rd);
 }
 
 int snapfs_new(const struct snapfs_opts *o, char *err, size_t errlen,
@@ -67,8 +90,9 @@ int snapfs_new(const struct snapfs_opts *o, char *err, size_t errlen,
 		goto out;
 	}
 	fs->url = strdup(fs->st->url);
-	if (!fs->url) {
-		rc = -ENOMEM;
+	rc = fs->url ? open_reader(fs) : -ENOMEM;
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", o->url, strerror(-rc));
 		goto out;
 	}
 	rc = repo_open(fs->st, o->repo, err, errlen, &fs->repo);
@@ -92,16 +116,17 @@ void snapfs_free(struct snapfs *fs)
 {
 	if (!fs)
 		return;
-	/* Workers first: they use the repository and the cluster. */
+	/* The plane's buffers went with the open files; then the workers:
+	 * they use the repository and the cluster. */
+	control_free(fs->ctl);
 	jobs_stop(fs->jobs);
 	cluster_close(fs->cl);
 	node_table_free(fs);
 	repo_close(fs->repo);
-	store_close(fs->st);
+	store_close(fs->rd ? fs->rd : fs->st); /* rd owns st when it wraps it */
 	pthread_mutex_destroy(&fs->lock);
 	pthread_cond_destroy(&fs->filled);
 	pthread_cond_destroy(&fs->written);
-	free(fs->last_report);
 	free(fs->url);
 	free(fs->mountpoint);
 	free(fs);

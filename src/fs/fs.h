@@ -126,7 +126,7 @@ bool snapfs_file_direct(const struct snapfs_file *f);
  * submitted when a write ends a line or a ';' and the text so far is a
  * whole statement, else at close (bash's echo writes one line at a time).
  * @return 0 with *n = @size; for a refused statement its -errno as
- *         jobs_submit()/jobs_manage() give it (-EINVAL does not parse or
+ *         the control plane gives it, jobs/control.h (-EINVAL does not parse or
  *         validate, -ENOENT names what is not there, -EBUSY, -EEXIST,
  *         -EROFS, -ENOSPC, -EIO, -ENOMEM) and control/last_error says
  *         why; -EFBIG a statement over 1 MiB; -EPERM a new file that was

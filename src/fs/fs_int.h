@@ -17,12 +17,11 @@
  *                meta.json texts
  *   object.c     files with content and an MD5: repository objects and
  *                local cluster files, read with the MD5 check
- *   readahead.c  the read-ahead window for remote stores (to be replaced
- *                by a store layer)
  *   raw.c        raw/: the repository's keys as directories
- *   control.c    control/: statement files, last_error, last_report
+ *   controldir.c control/: the files of the control plane (jobs/control.h)
  *   jobsdir.c    jobs/: SHOW RESTORE/BACKUP and one directory per job
- *   cluster.c    cluster/: the local cluster's catalog as directories
+ *   clusterdir.c cluster/: the local cluster's catalog records as
+ *                directories (cluster/record.h)
  *   newfile.c    a file being written into a cluster/ tablet
  *
  * ---- Inode lifetime (as libfuse's passthrough_ll) ----------------------
@@ -80,6 +79,7 @@
 #include "base/base.h"
 #include "fs.h"
 
+struct control;
 struct node;
 struct proto;
 struct protolist;
@@ -275,7 +275,12 @@ struct protolist {
 };
 
 struct snapfs {
+	/* The stack store_open() made: listings, the repository and jobs
+	 * use it. Read-only after snapfs_new, as the next two. */
 	struct store *st;
+	/* Object reads: @st itself, or for a remote store the read-ahead
+	 * layer over it (which then owns @st: close this one). */
+	struct store *rd;
 	struct repo *repo;
 	struct snapfs_opts o;
 	char *url;
@@ -283,6 +288,7 @@ struct snapfs {
 	time_t mounted_at;
 	struct cluster *cl;   /* read-only after snapfs_new */
 	struct jobs *jobs;    /* read-only after snapfs_new; NULL: no cluster */
+	struct control *ctl;  /* the control plane of jobs; NULL with it */
 	pthread_mutex_t lock; /* see the top of this file */
 	pthread_cond_t filled;	/* with lock: a fill ended */
 	pthread_cond_t written; /* with lock: a new file was named */
@@ -292,8 +298,6 @@ struct snapfs {
 	size_t count;	    /* nodes in the table */
 	uint64_t next_ino;
 	struct node *root;
-	char last_error[1024]; /* (lock) */
-	char *last_report;     /* (lock) NULL if none yet */
 };
 
 /* The base of every open handle; each family's handle embeds it first. */
@@ -444,7 +448,7 @@ bool snap_ok(struct snapfs *fs, struct snap *sn);
 struct proto *snap_text_proto(struct protolist *pl, struct snap *sn, bool meta,
 			      int64_t mtime);
 
-/* ---- object.c, readahead.c ---------------------------------------------*/
+/* ---- object.c ----------------------------------------------------------*/
 
 /** A repository object (key, size, mtime; @md5 "" or NULL if unknown). */
 struct proto *object_proto(struct protolist *pl, const char *name,
@@ -454,19 +458,6 @@ struct proto *object_proto(struct protolist *pl, const char *name,
 struct proto *object_local_proto(struct protolist *pl, const char *name,
 				 const char *path, uint64_t size, int64_t mtime,
 				 const char *md5);
-
-struct readahead;
-/**
- * Read @size bytes at @off of object @key (@objsize bytes) through a
- * read-ahead window kept in *@ra (allocated on first use). Called under
- * the file's lock. @key must stay valid until readahead_free().
- * @return 0 with *n; -ENOMEM; else the store's -errno.
- */
-int readahead_read(struct readahead **ra, struct store *st, const char *key,
-		   uint64_t objsize, uint64_t off, char *buf, size_t size,
-		   size_t *n);
-/** Wait for a background fetch and free. NULL is fine. */
-void readahead_free(struct readahead *ra);
 
 /* ---- raw.c -------------------------------------------------------------*/
 
@@ -478,10 +469,6 @@ struct proto *raw_proto(struct protolist *pl, const char *name, const char *key,
 
 /** control/, fixed. */
 struct proto *controldir_proto(struct snapfs *fs, struct protolist *pl);
-/** Record the outcome of @what in control/last_error: @err (or
- * strerror(@rc)) on failure, nothing on success. */
-void controldir_set_result(struct snapfs *fs, const char *what, int rc,
-			   const char *err);
 /** jobs/, fixed. */
 struct proto *jobsdir_proto(struct snapfs *fs, struct protolist *pl);
 

@@ -9,7 +9,6 @@ libsnapfs_a_SOURCES += \
 	src/fs/snapshots.c \
 	src/fs/snap.c \
 	src/fs/object.c \
-	src/fs/readahead.c \
 	src/fs/raw.c \
 	src/fs/controldir.c \
 	src/fs/jobsdir.c \
@@ -17,7 +16,16 @@ libsnapfs_a_SOURCES += \
 	src/fs/newfile.c \
 	$(NULL)
 
+# The mount tree without FUSE (tests/unit/fsfix.h is their fixture):
+# test-fs on file:// and mem://, test-fs-fault over the fault layer.
 UNIT_TESTS += tests/unit/test-fs
-tests_unit_test_fs_SOURCES = tests/unit/test-fs.c tests/unit/unit.h
+tests_unit_test_fs_SOURCES = tests/unit/test-fs.c tests/unit/fsfix.c \
+	tests/unit/fsfix.h tests/unit/unit.h
 tests_unit_test_fs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_fs_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-fs-fault
+tests_unit_test_fs_fault_SOURCES = tests/unit/test-fs-fault.c \
+	tests/unit/fsfix.c tests/unit/fsfix.h tests/unit/unit.h
+tests_unit_test_fs_fault_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fs_fault_LDADD = $(UNIT_LDADD)

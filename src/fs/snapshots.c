@@ -139,14 +139,14 @@ static int label_fill(struct snapfs *fs, struct node *dir, struct protolist *pl)
 	return rc;
 }
 
-/* rmdir snapshots/<label>/<ts>: drop that snapshot from the repository. */
+/* rmdir snapshots/<label>/<ts>: drop that snapshot from the repository,
+ * through the control plane, which says why in control/last_error. */
 static int label_rmdir(struct snapfs *fs, struct node *dir, const char *name)
 {
-	char err[512] = "", what[1024];
 	struct node *n;
 	int rc;
 
-	if (!fs->jobs)
+	if (!fs->ctl)
 		return -EROFS;
 	rc = node_lookup_default(fs, dir, name, &n);
 	if (rc < 0)
@@ -155,11 +155,7 @@ static int label_rmdir(struct snapfs *fs, struct node *dir, const char *name)
 	node_put(fs, n);
 	if (rc < 0)
 		return rc;
-	rc = jobs_drop_snapshot(fs->jobs, dir->key + strlen("__ss_"), name, err,
-				sizeof(err));
-	snprintf(what, sizeof(what), "rmdir snapshots/%s/%s", dir->name, name);
-	controldir_set_result(fs, what, rc, err);
-	return rc;
+	return control_drop_snapshot(fs->ctl, dir->key + strlen("__ss_"), name);
 }
 
 static const struct node_ops label_ops = {

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-fs.c - the mount tree through src/fs/fs.h, without FUSE: a
- * repository made by contrib/snapfs-mkrepo in a temp directory, a local
- * cluster beside it. Lookups, attributes, links, listings, reads with the
- * MD5 check (a corrupt object reads EIO), xattrs, control statements (a
- * RESTORE that finishes, refused ones with their errno and reason),
- * mkdir/create/write/close in cluster/, rmdir of a snapshot, and forget
- * (nodes nobody holds are freed, and found again).
- *
- * The fixture takes the repository URL as a parameter (fixture_open()),
- * so the same tests can run on another store holding the same objects.
+ * test-fs.c - the mount tree through src/fs/fs.h, without FUSE, on a
+ * repository made by contrib/snapfs-mkrepo (fsfix.h), served once from
+ * file:// and once from mem:// (every test runs in both test cases).
+ * Lookups, attributes, links, listings, reads with the MD5 check (a
+ * corrupt object reads EIO), xattrs, control statements (a RESTORE that
+ * finishes, refused ones with their errno and reason), mkdir/create/
+ * write/close in cluster/, rmdir of a snapshot, and forget (nodes nobody
+ * holds are freed, and found again). test-fs-fault.c runs the same tree
+ * over the fault layer.
  */
 #include "config.h"
 
@@ -25,212 +24,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/hash.h"
-#include "fs/fs.h"
+#include "fsfix.h"
 #include "unit.h"
 
 #include "base/banned.h"
 
-#define TMP_PREFIX "snapfs-test-fs."
-#define REPO_DIR   "__palo_repository_demo"
-#define BIG	   (1 << 20)
-
-static char tmpdir[PATH_MAX];
-static char outdir[PATH_MAX]; /* mkrepo's OUTDIR: manifest and repository */
-static struct snapfs *fs;
-
-/* One data file of the manifest: path under snapshots/, size, MD5, key. */
-struct mfile {
-	char path[1024];
-	uint64_t size;
-	char md5[MD5_HEX_LEN + 1];
-	char key[1024];
-};
-
-static int rm_cb(const char *path, const struct stat *sb, int flag,
-		 struct FTW *ftw)
+static void setup_file(void)
 {
-	return remove(path);
+	fsfix_make(NULL);
+	fsfix_serve(false);
+	fsfix_open();
 }
 
-static void mkrepo(void)
+static void setup_mem(void)
 {
-	const char *mk = getenv("MKREPO"), *src = getenv("top_srcdir");
-	char script[PATH_MAX], cmd[3 * PATH_MAX];
-
-	if (mk && *mk)
-		snprintf(script, sizeof(script), "%s", mk);
-	else
-		snprintf(script, sizeof(script), "%s/contrib/snapfs-mkrepo",
-			 src && *src ? src : "..");
-	snprintf(outdir, sizeof(outdir), "%s/repo", tmpdir);
-	snprintf(cmd, sizeof(cmd),
-		 "python3 '%s' --labels 2 --tables 2 --partitions 2 "
-		 "--buckets 2 '%s' >/dev/null",
-		 script, outdir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Mount-less "mount" of @url with a cluster under the temp directory. */
-static void fixture_open(const char *url)
-{
-	char data[PATH_MAX + 8], err[512] = "";
-	struct snapfs_opts o = {
-		.url = url,
-		.cache_ttl = 10,
-		.verify = true,
-		.uid = getuid(),
-		.gid = getgid(),
-		.data_dir = data,
-		.backends = 3,
-		.download_threads = 2,
-	};
-	int rc;
-
-	snprintf(data, sizeof(data), "%s/data", tmpdir);
-	rc = snapfs_new(&o, err, sizeof(err), &fs);
-	ck_assert_msg(rc == 0, "snapfs_new %s: %d %s", url, rc, err);
-}
-
-static void setup(void)
-{
-	const char *base = getenv("TMPDIR");
-	char url[PATH_MAX + 16];
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/" TMP_PREFIX "XXXXXX",
-		 base && *base ? base : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	mkrepo();
-	snprintf(url, sizeof(url), "file://%s", outdir);
-	fixture_open(url);
-}
-
-static void teardown(void)
-{
-	snapfs_free(fs);
-	fs = NULL;
-	if (tmpdir[0])
-		nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	tmpdir[0] = '\0';
-}
-
-/* The @nth data file of @label in the manifest. */
-static void manifest_file(const char *label, int nth, struct mfile *m)
-{
-	char path[PATH_MAX + 16], line[4096];
-	size_t llen = strlen(label);
-	FILE *f;
-	bool found = false;
-
-	snprintf(path, sizeof(path), "%s/manifest.tsv", outdir);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long long size;
-
-		if (strncmp(line, label, llen) != 0 || line[llen] != '/' ||
-		    strstr(line, "/info\t") || strstr(line, "/meta\t"))
-			continue;
-		if (nth-- > 0)
-			continue;
-		ck_assert_int_eq(sscanf(line, "%1023[^\t]\t%llu\t%32s\t%1023s",
-					m->path, &size, m->md5, m->key),
-				 4);
-		m->size = size;
-		found = true;
-	}
-	fclose(f);
-	ck_assert_msg(found, "no file %d of %s in the manifest", nth, label);
-}
-
-/* Look @path up from the root, one lookup per component. */
-static int walk(const char *path, struct stat *st)
-{
-	char buf[2048], *save = NULL, *name;
-	uint64_t ino = SNAPFS_ROOT_INO;
-	int rc = 0;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	memset(st, 0, sizeof(*st));
-	st->st_ino = ino;
-	for (name = strtok_r(buf, "/", &save); name && rc == 0;
-	     name = strtok_r(NULL, "/", &save)) {
-		rc = snapfs_lookup(fs, ino, name, st);
-		ino = st->st_ino;
-	}
-	return rc;
-}
-
-static uint64_t ino_of(const char *path)
-{
-	struct stat st;
-	int rc = walk(path, &st);
-
-	ck_assert_msg(rc == 0, "lookup %s: %d", path, rc);
-	return st.st_ino;
-}
-
-/* Read all of @ino into @buf (up to @cap). @return the first error. */
-static int read_all(uint64_t ino, char *buf, size_t cap, size_t *len)
-{
-	struct snapfs_file *f;
-	size_t n = 0, got;
-	int rc = snapfs_open(fs, ino, O_RDONLY, &f);
-
-	if (rc < 0)
-		return rc;
-	do {
-		rc = snapfs_read(fs, f, buf + n,
-				 cap - n < 65536 ? cap - n : 65536, n, &got);
-		n += rc == 0 ? got : 0;
-	} while (rc == 0 && got > 0 && n < cap);
-	snapfs_release(fs, f);
-	*len = n;
-	return rc;
-}
-
-static char *read_text(const char *path)
-{
-	static char buf[BIG];
-	size_t len;
-
-	ck_assert_int_eq(read_all(ino_of(path), buf, sizeof(buf) - 1, &len), 0);
-	buf[len] = '\0';
-	return buf;
-}
-
-/* Write @text to @path as "echo" does: one write, then close.
- * @return the write's error, else the close's. */
-static int write_text(const char *path, const char *text)
-{
-	struct snapfs_file *f;
-	size_t n;
-	int rc = snapfs_open(fs, ino_of(path), O_WRONLY | O_TRUNC, &f), rc2;
-
-	if (rc < 0)
-		return rc;
-	rc = snapfs_write(fs, f, text, strlen(text), 0, &n);
-	if (rc == 0)
-		ck_assert_uint_eq(n, strlen(text));
-	rc2 = snapfs_flush(fs, f);
-	snapfs_release(fs, f);
-	return rc < 0 ? rc : rc2;
-}
-
-static void ts_of(const char *label, char *ts, size_t len)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "snapshots/%s/latest", label);
-	ck_assert_int_eq(snapfs_readlink(fs, ino_of(path), ts, len), 0);
-}
-
-static size_t nodes(void)
-{
-	struct statvfs sv;
-
-	ck_assert_int_eq(snapfs_statfs(fs, &sv), 0);
-	return (size_t)sv.f_files;
+	fsfix_make(NULL);
+	fsfix_serve(true);
+	fsfix_open();
 }
 
 /* ---- the tree ---------------------------------------------------------- */
@@ -310,7 +120,6 @@ START_TEST(test_read_md5)
 	char path[2048], hex[MD5_HEX_LEN + 1], *buf = malloc(BIG);
 	struct snapfs_file *f;
 	size_t len;
-	FILE *fp;
 
 	ck_assert_ptr_nonnull(buf);
 	manifest_file("snap1", 0, &m);
@@ -326,12 +135,7 @@ START_TEST(test_read_md5)
 
 	/* One byte changed in the store: the pass that completes fails. */
 	manifest_file("snap1", 1, &bad);
-	snprintf(path, sizeof(path), "%s/" REPO_DIR "/%s", outdir, bad.key);
-	fp = fopen(path, "r+");
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_int_eq(fseek(fp, 10, SEEK_SET), 0);
-	ck_assert_int_eq(fputc('X' ^ 0x20, fp), 'X' ^ 0x20);
-	fclose(fp);
+	fsfix_corrupt(bad.key, 10);
 	snprintf(path, sizeof(path), "snapshots/%s", bad.path);
 	ck_assert_int_eq(read_all(ino_of(path), buf, BIG, &len), -EIO);
 	/* From then on the object is known bad: no open, no read. */
@@ -386,45 +190,6 @@ START_TEST(test_xattr)
 END_TEST
 
 /* ---- control ----------------------------------------------------------- */
-
-/* Wait until job @id is FINISHED or CANCELLED; @return its state line. */
-static const char *wait_job(const char *id)
-{
-	char path[128];
-	const char *s = "";
-	int i;
-
-	snprintf(path, sizeof(path), "jobs/%s/status", id);
-	for (i = 0; i < 400; i++) {
-		s = strstr(read_text(path), "State: ");
-		ck_assert_ptr_nonnull(s);
-		if (!strncmp(s, "State: FINISHED", 15) ||
-		    !strncmp(s, "State: CANCELLED", 16))
-			break;
-		usleep(50000);
-	}
-	return s;
-}
-
-/* The id of the newest job, as jobs/ lists it. */
-static void last_job(char *id, size_t len)
-{
-	struct snapfs_dir *d;
-	struct stat st;
-	size_t i;
-
-	id[0] = '\0';
-	ck_assert_int_eq(snapfs_opendir(fs, ino_of("jobs"), &d), 0);
-	for (i = 0; i < snapfs_dir_count(d); i++) {
-		const char *name = snapfs_dir_entry(d, i, &st);
-
-		if (name[0] >= '0' && name[0] <= '9' &&
-		    (strlen(name) > strlen(id) ||
-		     (strlen(name) == strlen(id) && strcmp(name, id) > 0)))
-			snprintf(id, len, "%s", name);
-	}
-	snapfs_releasedir(d);
-}
 
 static int line_cmp(const void *a, const void *b)
 {
@@ -655,7 +420,7 @@ START_TEST(test_cluster_close_error)
 		snapfs_create(fs, ino_of(T), "x.dat", O_WRONLY, &st, &g),
 		-EEXIST);
 	/* The temporary file is lost before the close. */
-	snprintf(data, sizeof(data), "%s/data", tmpdir);
+	snprintf(data, sizeof(data), "%s/data", fsfix_tmp);
 	found[0] = '\0';
 	ck_assert_int_eq(nftw(data, find_part_cb, 16, FTW_PHYS), 1);
 	ck_assert_int_eq(unlink(found), 0);
@@ -773,12 +538,8 @@ START_TEST(test_forget)
 }
 END_TEST
 
-static Suite *fs_suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("fs");
-	TCase *tc = tcase_create("mount tree");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_root);
 	tcase_add_test(tc, test_snapshot_tree);
@@ -790,7 +551,19 @@ static Suite *fs_suite(void)
 	tcase_add_test(tc, test_cluster_close_error);
 	tcase_add_test(tc, test_rmdir);
 	tcase_add_test(tc, test_forget);
-	suite_add_tcase(s, tc);
+}
+
+static Suite *fs_suite(void)
+{
+	Suite *s = suite_create("fs");
+	TCase *tf = tcase_create("file"), *tm = tcase_create("mem");
+
+	tcase_add_checked_fixture(tf, setup_file, fsfix_done);
+	add_tests(tf);
+	suite_add_tcase(s, tf);
+	tcase_add_checked_fixture(tm, setup_mem, fsfix_done);
+	add_tests(tm);
+	suite_add_tcase(s, tm);
 	return s;
 }
 
