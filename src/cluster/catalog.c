@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include <lmdb.h>
 
 #include "catalog.h"
+#include "cluster_int.h"
 #include "base/base.h"
 
 #include "base/banned.h"
@@ -369,29 +369,4 @@ int catalog_reserve_id(struct catalog_txn *t, int64_t id)
 	if (rc == 0 && next <= id)
 		rc = set_next_id(t, id + 1);
 	return rc;
-}
-
-json_t *catalog_find_named(json_t *arr, const char *name, bool nocase)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach (arr, i, v) {
-		const char *n = json_string_value(json_object_get(v, "name"));
-
-		if (n && (nocase ? strcasecmp(n, name) : strcmp(n, name)) == 0)
-			return v;
-	}
-	return NULL;
-}
-
-json_t *catalog_find_id(json_t *arr, int64_t id)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach (arr, i, v)
-		if (json_integer_value(json_object_get(v, "id")) == id)
-			return v;
-	return NULL;
 }

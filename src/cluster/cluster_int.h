@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "record.h"
 
 struct catalog_txn;
@@ -48,5 +50,43 @@ int record_replica_refs(struct catalog_txn *t,
 			int (*cb)(const struct record_replica *r,
 				  int64_t tablet, void *arg),
 			void *arg);
+
+/* ---- catalog.c: raw records --------------------------------------------
+ * Keys and JSON values: what record.c builds the typed records on. Only
+ * record.c uses these; everything above the folder works on record.h.
+ */
+
+/**
+ * Read one record.
+ * @param[out] out a new reference, caller-owned (json_decref()).
+ * @return 0; -ENOENT if absent; -EIO if the stored value isn't JSON.
+ */
+int catalog_get(struct catalog_txn *t, const char *key, json_t **out);
+
+/** Store (create or replace) a record. @pre write transaction.
+ * @return 0; -ENOSPC; -EINVAL for an empty key; -ENAMETOOLONG for one
+ * over CATALOG_MAXKEY bytes; -EBADF in a read transaction. */
+int catalog_put(struct catalog_txn *t, const char *key, const json_t *val);
+
+/** Delete a record. @pre write transaction.
+ * @return 0; -ENOENT; -EINVAL/-ENAMETOOLONG a bad key; -EBADF. */
+int catalog_del(struct catalog_txn *t, const char *key);
+
+/**
+ * Visit every record whose key starts with @prefix, in key order.
+ * @param[in] cb gets the key and a borrowed value (valid during the call);
+ *            a non-zero return stops the scan and is returned.
+ * @return 0; the callback's value; -EIO.
+ */
+int catalog_scan(struct catalog_txn *t, const char *prefix,
+		 int (*cb)(const char *key, json_t *val, void *arg), void *arg);
+
+/**
+ * catalog_scan() without reading the values: only the keys (for
+ * listings that need the names alone).
+ * @return 0; the callback's value; -errno.
+ */
+int catalog_scan_keys(struct catalog_txn *t, const char *prefix,
+		      int (*cb)(const char *key, void *arg), void *arg);
 
 #endif

@@ -269,38 +269,6 @@ int jobs_manage_spec(struct jobs *eng, const struct spec *sp, char *err,
 	return rc;
 }
 
-/*
- * The text form, for a caller that has not parsed the statement (the
- * mount, until it goes through control.c, which parses, checks the kind
- * and the repository name, and calls jobs_manage_spec()). It checks no
- * repository name: that is the control plane's, done once.
- */
-int jobs_manage(struct jobs *eng, const char *text, size_t len, char *err,
-		size_t errlen, char **report)
-{
-	struct spec_err se = {0};
-	struct spec *sp = NULL;
-	int rc;
-
-	rc = spec_parse(text, len, &se, &sp);
-	if (rc == -EINVAL || rc == -EAGAIN)
-		return job_errf(err, errlen, rc, "line %u, column %u: %s",
-				se.line, se.col, se.msg);
-	if (rc < 0)
-		return rc;
-	if (sp->kind != SPEC_DROP_SNAPSHOT &&
-	    sp->kind != SPEC_CLEAN_SNAPSHOTS &&
-	    sp->kind != SPEC_VERIFY_SNAPSHOT)
-		rc = job_errf(err, errlen, -EINVAL,
-			      "control/snapshots takes DROP SNAPSHOT, CLEAN "
-			      "SNAPSHOTS or VERIFY SNAPSHOT, not %s",
-			      spec_kind_name(sp->kind));
-	else
-		rc = jobs_manage_spec(eng, sp, err, errlen, report);
-	spec_free(sp);
-	return rc;
-}
-
 int jobs_drop_snapshot(struct jobs *eng, const char *label, const char *ts,
 		       char *err, size_t errlen)
 {

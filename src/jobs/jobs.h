@@ -64,27 +64,6 @@ int jobs_start(struct repo *repo, struct cluster *cl, unsigned threads,
  */
 void jobs_stop(struct jobs *j);
 
-enum jobs_control {
-	JOBS_CONTROL_RESTORE, /**< control/restore: RESTORE statements */
-	JOBS_CONTROL_BACKUP,
-	/**< control/backup: BACKUP statements */
-	JOBS_CONTROL_CANCEL,	/**< control/cancel: CANCEL statements */
-	JOBS_CONTROL_SNAPSHOTS, /**< control/snapshots: DROP, CLEAN, VERIFY */
-};
-
-/**
- * Run a DROP SNAPSHOT, CLEAN SNAPSHOTS or VERIFY SNAPSHOT statement now.
- * @param[out] err why it was refused or failed (one line).
- * @param[out] report what was done or found, for control/last_report;
- *             caller-owned (free()); set whenever the statement ran, also
- *             on failure (NULL when it was refused before running).
- * @return 0; -EINVAL bad statement; -ENOENT no such snapshot; -EBUSY a
- *         job uses the snapshot; -EROFS; -EIO some drops failed.
- *         A VERIFY that finds problems returns 0: its report says FAILED.
- */
-int jobs_manage(struct jobs *j, const char *text, size_t len, char *err,
-		size_t errlen, char **report);
-
 /**
  * Delete one snapshot (rmdir MNT/snapshots/<label>/<ts>): the info
  * object first, then, if it was the label's last, everything else.
@@ -145,23 +124,6 @@ int jobs_submit_spec(struct jobs *j, const struct spec *sp, char *err,
  */
 int jobs_manage_spec(struct jobs *j, const struct spec *sp, char *err,
 		     size_t errlen, char **report);
-
-/**
- * Parse a statement written to a control file, check that @ctl takes it
- * and that it names the mounted repository, then jobs_submit_spec() it.
- * @param[out] err on failure, one line for control/last_error, e.g.
- *             "line 1, column 30: expected FROM ..." or
- *             "repository \"x\" is not the mounted repository \"demo\"".
- * @param[out] job_id the new (or cancelled) job's id. May be NULL.
- * @return 0;
- *         -EAGAIN the statement ends too early (more text may follow; err
- *         says what was expected);
- *         -EINVAL bad statement, or one @ctl does not take;
- *         -ENOENT another repository than the mounted one;
- *         else as jobs_submit_spec().
- */
-int jobs_submit(struct jobs *j, enum jobs_control ctl, const char *text,
-		size_t len, char *err, size_t errlen, int64_t *job_id);
 
 /**
  * Ids of all jobs, oldest first.

@@ -7,7 +7,7 @@
  * The files form three layers, each calling only the ones below it, so
  * the cross-file call graph has no circle:
  *
- *   jobs.c               the facade: jobs_start(), jobs_submit*(), and the
+ *   jobs.c               the facade: jobs_start(), jobs_submit_spec(), and the
  *                        table of kinds; the only file naming a kind
  *   job_restore*.c,      the kinds: each a const struct job_kind_ops with
  *   job_backup*.c        its states' steps, submit, holds, cancel, release

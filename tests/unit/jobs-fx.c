@@ -36,6 +36,7 @@
 
 #include "base/base.h"
 #include "cluster/cluster.h"
+#include "cluster/cluster_int.h" /* raw records, to set up and inspect */
 #include "jobs/jobs.h"
 #include "repo/repo.h"
 #include "store/store.h"
@@ -289,22 +290,49 @@ void crash(void (*child)(void))
 /* ---- driving jobs
  * ----------------------------------------------------------*/
 
-int submit(enum jobs_control ctl, const char *fmt, ...)
+/*
+ * Write a statement to control file @file ("restore", "backup", "cancel")
+ * through the control plane, as the mount does, and finish it (the close).
+ * On failure fx.err holds control/last_error; on success fx.id is the
+ * newest job (the one started, or for a CANCEL the one cancelled, which
+ * the tests only cancel while it is the newest).
+ */
+int submit(const char *file, const char *fmt, ...)
 {
-	char text[2048];
+	struct control_buf *b = NULL;
+	struct control *c = NULL;
+	int64_t *ids = NULL;
+	char text[2048], *e = NULL;
+	size_t i, n = 0, elen;
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	fx.err[0] = '\0';
-	return jobs_submit(fx.jobs, ctl, text, strlen(text), fx.err,
-			   sizeof(fx.err), &fx.id);
+	ck_assert_int_eq(control_new(fx.jobs, "demo", &c), 0);
+	ck_assert_int_eq(control_file_by_name(file, &i), 0);
+	ck_assert_int_eq(control_buf_new(c, i, &b), 0);
+	rc = control_buf_write(b, text, strlen(text));
+	if (rc == 0)
+		rc = control_buf_finish(b);
+	control_buf_free(b);
+	if (rc < 0) {
+		ck_assert_int_eq(control_last_error(c, &e, &elen), 0);
+		snprintf(fx.err, sizeof(fx.err), "%s", e);
+		free(e);
+	} else if (jobs_list(fx.jobs, &ids, &n) == 0 && n > 0) {
+		fx.id = ids[n - 1];
+	}
+	free(ids);
+	control_free(c);
+	return rc;
 }
 
 int restore(const char *db, const char *label, const char *extra)
 {
-	return submit(JOBS_CONTROL_RESTORE,
+	return submit("restore",
 		      "RESTORE SNAPSHOT %s.%s FROM demo PROPERTIES "
 		      "(\"backup_timestamp\" = \"%s\", \"replication_num\" = "
 		      "\"2\"%s)",
@@ -314,13 +342,12 @@ int restore(const char *db, const char *label, const char *extra)
 
 int backup(const char *db, const char *label)
 {
-	return submit(JOBS_CONTROL_BACKUP, "BACKUP SNAPSHOT %s.%s TO demo", db,
-		      label);
+	return submit("backup", "BACKUP SNAPSHOT %s.%s TO demo", db, label);
 }
 
 int cancel(const char *what, const char *db)
 {
-	return submit(JOBS_CONTROL_CANCEL, "CANCEL %s FROM %s", what, db);
+	return submit("cancel", "CANCEL %s FROM %s", what, db);
 }
 
 char *field(int64_t id, const char *name)

@@ -111,9 +111,10 @@ void crash(void (*child)(void));
 /* ---- driving jobs
  * ----------------------------------------------------------*/
 
-/* Write a statement to control file @ctl; the job id goes to fx.id and
+/* Write a statement to control file @file ("restore", ...) through the
+ * control plane and close it; the job id goes to fx.id and
  * the reason for a refusal to fx.err. */
-int submit(enum jobs_control ctl, const char *fmt, ...)
+int submit(const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* RESTORE @label into @db with 2 replicas (@extra: more properties). */

@@ -11,6 +11,7 @@
 #include <lmdb.h>
 
 #include "cluster/cluster.h"
+#include "cluster/cluster_int.h" /* raw records, to set up and inspect */
 #include "unit.h"
 
 static char dir[64];
@@ -237,23 +238,6 @@ START_TEST(test_not_json)
 }
 END_TEST
 
-START_TEST(test_find_named_id)
-{
-	json_t *arr = json_loads("[{\"id\":1,\"name\":\"P1\"},{\"id\":2},"
-				 "{\"id\":3,\"name\":\"p3\"}]",
-				 0, NULL);
-
-	ck_assert_ptr_eq(catalog_find_named(arr, "p1", true),
-			 json_array_get(arr, 0));
-	ck_assert_ptr_null(catalog_find_named(arr, "p1", false));
-	ck_assert_ptr_eq(catalog_find_named(arr, "p3", false),
-			 json_array_get(arr, 2));
-	ck_assert_ptr_eq(catalog_find_id(arr, 2), json_array_get(arr, 1));
-	ck_assert_ptr_null(catalog_find_id(arr, 4));
-	json_decref(arr);
-}
-END_TEST
-
 START_TEST(test_open_errors)
 {
 	struct catalog *c;
@@ -274,7 +258,6 @@ static Suite *catalog_suite(void)
 	tcase_add_test(tc, test_scan_keys);
 	tcase_add_test(tc, test_ids_reserved_and_corrupt);
 	tcase_add_test(tc, test_not_json);
-	tcase_add_test(tc, test_find_named_id);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cluster/cluster.h"
+#include "cluster/cluster_int.h" /* raw records, to set up and inspect */
 #include "unit.h"
 
 #define MD5_ABC "900150983cd24fb0d6963f7d28e17f72"
