@@ -33,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jobs/jobs.h"
@@ -414,6 +416,38 @@ END_TEST
  * ----------------------------------------------------------------*/
 
 /* The label is not there, not even as an incomplete snapshot. */
+/*
+ * The local disk fills up while a restore downloads: one backend is a
+ * tmpfs of one page. The job is CANCELLED with the disk's own reason
+ * (ENOSPC is not turned into EIO on the way), and leaves no table and no
+ * replica file behind. Mounting needs root: without it the test only
+ * says so (the CI runs as root).
+ */
+START_TEST(test_restore_disk_full)
+{
+	char be0[PATH_MAX + 8];
+
+	fx_close_engine();
+	snprintf(be0, sizeof(be0), "%s/be0", fx.data);
+	mkdir(be0, 0700);
+	if (mount("tmpfs", be0, "tmpfs", 0, "size=4k,mode=0700") != 0) {
+		fprintf(stderr, "# test_restore_disk_full: not run: mount "
+				"tmpfs: %m\n");
+		fx_open_engine();
+		return;
+	}
+	fx_open_engine();
+	ck_assert_int_eq(restore("dbn", "snap1", NULL), 0);
+	ck_assert_str_eq(wait_end(fx.id), "CANCELLED");
+	cancelled_with(fx.id, "No space left on device", NULL);
+	db_empty("dbn");
+	ck_assert_uint_eq(replica_files(), 0);
+	fx_close_engine();
+	ck_assert_int_eq(umount2(be0, MNT_DETACH), 0);
+	fx_open_engine();
+}
+END_TEST
+
 static void label_absent(const char *label)
 {
 	struct repo_label *l = NULL;
@@ -554,6 +588,7 @@ static Suite *jobs_faults_suite(void)
 	tcase_add_test(tc, test_restore_short_reads);
 	tcase_add_test(tc, test_list_fails_at_submit);
 	tcase_add_test(tc, test_list_fails_in_download);
+	tcase_add_test(tc, test_restore_disk_full);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("backup");
