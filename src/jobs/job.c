@@ -313,6 +313,25 @@ void job_test_pause(struct job *jb, const char *knob)
 	}
 }
 
+#define JOB_MAX_WORKERS 32
+
+int job_run_workers(struct job *jb, void *(*fn)(void *jb))
+{
+	unsigned n = jb->eng->threads < JOB_MAX_WORKERS ? jb->eng->threads
+							: JOB_MAX_WORKERS;
+	unsigned i, started = 0;
+	pthread_t th[JOB_MAX_WORKERS];
+
+	for (i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, fn, jb) == 0)
+			started++;
+	if (started == 0)
+		fn(jb);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return job_should_stop(jb) ? -ECANCELED : 0;
+}
+
 bool job_should_stop(struct job *jb)
 {
 	long scale = job_test_knob("SNAPFS_TEST_CLOCK_SCALE");

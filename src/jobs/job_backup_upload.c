@@ -318,21 +318,11 @@ static void *upload_thread(void *arg)
 int job_backup_upload_all(struct job *jb)
 {
 	struct backup_work *w = jb->work;
-	unsigned n = jb->eng->threads < 32 ? jb->eng->threads : 32, i,
-		 started = 0;
-	pthread_t th[32];
 
 	atomic_store(&w->next, 0);
 	if (!w->donors)
 		find_donors(jb);
-	for (i = 0; i < n; i++)
-		if (pthread_create(&th[i], NULL, upload_thread, jb) == 0)
-			started++;
-	if (started == 0)
-		upload_thread(jb);
-	for (i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	return job_should_stop(jb) ? -ECANCELED : 0;
+	return job_run_workers(jb, upload_thread);
 }
 
 void job_backup_upload_count(struct job *jb)

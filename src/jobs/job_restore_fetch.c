@@ -420,24 +420,16 @@ static void *download_thread(void *arg)
 int job_restore_fetch_all(struct job *jb)
 {
 	struct restore_work *w = jb->work;
-	unsigned n = jb->eng->threads < 32 ? jb->eng->threads : 32, i,
-		 started = 0;
-	pthread_t th[32];
+	int rc;
 
 	atomic_store(&w->next, 0);
 	atomic_store(&jb->files_done, 0);
 	atomic_store(&jb->bytes_done, 0);
 	atomic_store(&jb->files_fetched, 0);
 	atomic_store(&jb->files_reused, 0);
-	for (i = 0; i < n; i++)
-		if (pthread_create(&th[i], NULL, download_thread, jb) == 0)
-			started++;
-	if (started == 0)
-		download_thread(jb);
-	for (i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	if (job_should_stop(jb))
-		return -ECANCELED;
+	rc = job_run_workers(jb, download_thread);
+	if (rc < 0)
+		return rc;
 	/* The replicas' file lists, into the record the next state stores. */
 	return job_restore_plan_write(jb);
 }

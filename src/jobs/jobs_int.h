@@ -241,6 +241,14 @@ int job_set_state(struct job *jb, enum job_state to,
 void job_request_cancel(struct job *jb, const char *by, const char *msg);
 /** Has @jb been cancelled, timed out, or is the engine stopping? */
 bool job_should_stop(struct job *jb);
+/**
+ * Run @fn(jb) on min(engine threads, JOB_MAX_WORKERS) threads at once and
+ * wait for all of them (the parallel download of a restore, the upload of
+ * a backup). The workers share the work through jb->work themselves. If
+ * no thread can be started, @fn runs once in the calling thread.
+ * @return 0; -ECANCELED when job_should_stop() says so afterwards.
+ */
+int job_run_workers(struct job *jb, void *(*fn)(void *jb));
 /** A positive test knob from the environment, or 0. */
 long job_test_knob(const char *name);
 /** Sleep for the test knob's milliseconds, waking on cancel or stop. */
