@@ -250,6 +250,95 @@ static const char *default_data_dir(char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Make path option @path (malloc'd, may be NULL) absolute against the
+ * directory snapfs was started in. The daemon chdir()s to "/"
+ * (fuse_daemonize), and the cluster and the stores open these paths long
+ * after, so a relative one would name another place then than now.
+ * @return 0; -ENOMEM; -errno from getcwd().
+ */
+static int absolute(char **path)
+{
+	char *cwd, *abs;
+
+	if (!*path || (*path)[0] == '/' || (*path)[0] == '\0')
+		return 0;
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return -errno;
+	if (asprintf(&abs, "%s/%s", cwd, *path) < 0) {
+		free(cwd);
+		return -ENOMEM;
+	}
+	free(cwd);
+	free(*path);
+	*path = abs;
+	return 0;
+}
+
+/* backend_dirs=D1:D2 with every directory made absolute(). */
+static int absolute_dirs(char **dirs)
+{
+	char *save = NULL, *tok, *one, *out = NULL, *grown;
+	size_t len = 0;
+	int rc = 0;
+
+	if (!*dirs)
+		return 0;
+	for (tok = strtok_r(*dirs, ":", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, ":", &save)) {
+		one = strdup(tok);
+		rc = one ? absolute(&one) : -ENOMEM;
+		if (rc == 0 && asprintf(&grown, "%s%s%s", out ? out : "",
+					out ? ":" : "", one) < 0)
+			rc = -ENOMEM;
+		if (rc == 0) {
+			free(out);
+			out = grown;
+			len = strlen(out);
+		}
+		free(one);
+	}
+	if (rc == 0 && len > 0) {
+		free(*dirs);
+		*dirs = out;
+	} else {
+		free(out);
+	}
+	return rc;
+}
+
+/*
+ * Every path option, and a repository given as a plain path, made
+ * absolute at parse time (the data directory gets its default first).
+ * @return 0; -errno (said why).
+ */
+static int absolute_paths(struct cli *cli)
+{
+	char dd[4096];
+	int rc = 0;
+
+	if (!cli->data_dir) {
+		cli->data_dir = strdup(default_data_dir(dd, sizeof(dd)));
+		if (!cli->data_dir)
+			rc = -ENOMEM;
+	}
+	if (rc == 0 && !strstr(cli->url, "://"))
+		rc = absolute(&cli->url);
+	if (rc == 0)
+		rc = absolute(&cli->data_dir);
+	if (rc == 0)
+		rc = absolute_dirs(&cli->backend_dirs);
+	if (rc == 0)
+		rc = absolute(&cli->passwd_file);
+	if (rc == 0)
+		rc = absolute(&cli->ca_file);
+	if (rc < 0)
+		fprintf(stderr, "snapfs: cannot make the paths absolute: %s\n",
+			strerror(-rc));
+	return rc;
+}
+
 /* ---- ops ------------------------------------------------------------- */
 
 static struct snapfs *fs_of(fuse_req_t req)
@@ -747,7 +836,7 @@ int main(int argc, char *argv[])
 	struct cli cli = {.cache_ttl = 10, .retries = -1};
 	struct snapfs_opts o = {0};
 	struct snapfs *fs = NULL;
-	char err[1024] = "", *abs_mnt = NULL, dd[4096];
+	char err[1024] = "", *abs_mnt = NULL;
 	const char *bdirs[64];
 	int rc, status = EXIT_USAGE;
 
@@ -767,6 +856,8 @@ int main(int argc, char *argv[])
 	}
 	if (cli.verbose)
 		log_init(false, LOG_DEBUG);
+	if (absolute_paths(&cli) < 0)
+		goto out;
 	/* No "-o ro": control files are writable; snapfs answers EROFS for
 	 * everything else itself. */
 	if (fuse_opt_add_arg(&args, "-osubtype=snapfs") < 0)
@@ -780,8 +871,7 @@ int main(int argc, char *argv[])
 	o.verify = !cli.noverify;
 	o.uid = getuid();
 	o.gid = getgid();
-	o.data_dir =
-		cli.data_dir ? cli.data_dir : default_data_dir(dd, sizeof(dd));
+	o.data_dir = cli.data_dir;
 	o.backends = cli.backends;
 	o.download_threads = cli.threads;
 	if (cli.backend_dirs) {
