@@ -368,7 +368,10 @@ static void reply_entry(fuse_req_t req, struct snapfs *fs,
 	e.attr = *st;
 	e.attr_timeout = snapfs_node_ttl(fs, st->st_ino);
 	e.entry_timeout = e.attr_timeout;
-	fuse_reply_entry(req, &e);
+	/* -ENOENT: the request was interrupted and the kernel never got the
+	 * entry, so no FORGET will come for the lookup just counted. */
+	if (fuse_reply_entry(req, &e) == -ENOENT)
+		snapfs_forget(fs, e.ino, 1);
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)

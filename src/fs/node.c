@@ -453,9 +453,14 @@ static size_t dedupe(struct node **kids, size_t n)
 	return out;
 }
 
-/* Replace @dir's listing with @pl. Caller holds fs->lock. */
+/*
+ * Replace @dir's listing with @pl, which a fill made from what it read
+ * starting at time @at, when the repository generation was @gen (taken
+ * before the fill read anything, so a change that lands during the fill
+ * leaves the listing due). Caller holds fs->lock.
+ */
 static int merge_locked(struct snapfs *fs, struct node *dir,
-			struct protolist *pl)
+			struct protolist *pl, time_t at, unsigned gen)
 {
 	struct node **kids, *n;
 	size_t i, nkids;
@@ -496,8 +501,8 @@ static int merge_locked(struct snapfs *fs, struct node *dir,
 	dir->kids = kids;
 	dir->nkids = nkids;
 	dir->listed = true;
-	dir->listed_at = time(NULL);
-	dir->repo_gen = jobs_repo_generation(fs->jobs);
+	dir->listed_at = at;
+	dir->repo_gen = gen;
 	return 0;
 nomem:
 	/* New nodes made so far are in no listing and not live. */
@@ -529,6 +534,8 @@ static bool fill_due_locked(struct snapfs *fs, const struct node *dir)
 int node_fill(struct snapfs *fs, struct node *dir)
 {
 	struct protolist pl = {0};
+	unsigned gen;
+	time_t at;
 	int rc;
 
 	if (!dir->ops->fill)
@@ -540,13 +547,15 @@ int node_fill(struct snapfs *fs, struct node *dir)
 		return 0;
 	}
 	dir->filling = true;
+	at = time(NULL);
+	gen = jobs_repo_generation(fs->jobs);
 	pthread_mutex_unlock(&fs->lock);
 	snap_log(LOG_DEBUG, "list %s%s", dir->name[0] ? dir->name : "/",
 		 dir->key ? dir->key : "");
 	rc = dir->ops->fill(fs, dir, &pl);
 	pthread_mutex_lock(&fs->lock);
 	if (rc == 0)
-		rc = merge_locked(fs, dir, &pl);
+		rc = merge_locked(fs, dir, &pl, at, gen);
 	dir->filling = false;
 	pthread_cond_broadcast(&fs->filled);
 	pthread_mutex_unlock(&fs->lock);

@@ -256,18 +256,24 @@ int control_last_report(struct control *c, char **text, size_t *len)
 	return read_last_report(c, text, len);
 }
 
+/* One line: last_error adds the only newline. */
+static void one_line(char *s)
+{
+	char *nl;
+
+	while ((nl = strchr(s, '\n')))
+		*nl = ' ';
+}
+
 void control_set_error(struct control *c, const char *fmt, ...)
 {
 	va_list ap;
-	char *nl;
 
 	pthread_mutex_lock(&c->lock);
 	va_start(ap, fmt);
 	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
 	va_end(ap);
-	/* One line: last_error adds the only newline. */
-	while ((nl = strchr(c->last_error, '\n')))
-		*nl = ' ';
+	one_line(c->last_error);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -389,20 +395,24 @@ static int submit_locked(struct control_buf *b, bool final)
 	if (rc == -EAGAIN)
 		return rc; /* keep the text: the statement goes on */
 	b->len = 0;
+	/* The report and the error of one statement change together, so
+	 * two statements running at once never leave one's report beside
+	 * the other's error. */
 	pthread_mutex_lock(&c->lock);
 	if (report) {
 		free(c->last_report);
 		c->last_report = report;
 	}
+	if (rc < 0)
+		snprintf(c->last_error, sizeof(c->last_error), "control/%s: %s",
+			 b->f->name, err[0] ? err : strerror(-rc));
+	else
+		c->last_error[0] = '\0';
+	one_line(c->last_error);
 	pthread_mutex_unlock(&c->lock);
-	if (rc < 0) {
-		control_set_error(c, "control/%s: %s", b->f->name,
-				  err[0] ? err : strerror(-rc));
+	if (rc < 0)
 		snap_log(LOG_INFO, "control/%s: rejected: %s", b->f->name,
 			 err[0] ? err : strerror(-rc));
-	} else {
-		control_clear_error(c);
-	}
 	return rc;
 }
 

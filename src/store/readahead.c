@@ -428,6 +428,28 @@ static int stream_serve(struct ra_store *ra, struct ra_stream *s, uint64_t off,
 	return 0;
 }
 
+/*
+ * The reader of @s has had the last bytes of a window that came back short
+ * (the object ends there): its buffers go now. Idle streams are otherwise
+ * only swept when a later read comes, so after a copy of many large
+ * objects they would keep 2 * max_window each until then. Under s->lock;
+ * no background fetch runs after a short window.
+ */
+static void stream_drop_at_end(struct ra_stream *s, uint64_t next)
+{
+	if (!s->short_win || !s->win_valid || s->running ||
+	    next < s->win_off + s->win_len)
+		return;
+	free(s->win);
+	s->win = NULL;
+	s->win_cap = s->win_len = 0;
+	s->win_valid = false;
+	free(s->pf_buf);
+	s->pf_buf = NULL;
+	s->pf_cap = 0;
+	s->pf_valid = false;
+}
+
 static int ra_read(struct store *st, const char *key, uint64_t off, void *buf,
 		   size_t len, size_t *nread)
 {
@@ -445,6 +467,8 @@ static int ra_read(struct store *st, const char *key, uint64_t off, void *buf,
 	rc = stream_serve(ra, s, off, buf, len, nread);
 	if (rc == 0)
 		seen.next = off + *nread;
+	if (rc == 0)
+		stream_drop_at_end(s, seen.next);
 	if (s->win_valid) {
 		seen.lo = s->win_off;
 		seen.hi = s->win_off + s->win_len;

@@ -383,8 +383,10 @@ struct store_readahead_opts {
  * stay in order and drops back to min_window on a jump, and while reads
  * are in order the window after the current one is fetched in the
  * background. The least recently used reader is forgotten when a new one
- * comes, and readers idle for a few seconds release their buffers. Memory:
- * at most 2 * max_window per followed reader.
+ * comes. A reader that has read to the end of its object releases its
+ * buffers at once; one that stops earlier keeps them until a later read
+ * finds it idle for a few seconds (the sweep runs on reads, not on a
+ * timer). Memory: at most 2 * max_window per followed reader.
  * A read returns all @len bytes unless the object ends first, even if the
  * lower store answers in short pieces. A read of max_window bytes or more
  * goes straight down. Errors are the lower store's, with its message, in
