@@ -467,6 +467,9 @@ int snapfs_getxattr(struct snapfs *fs, uint64_t ino, const char *name,
 
 	if (!n)
 		return -ENOENT;
+	/* Under fs->lock: a cluster/ file's md5 is written when its writer
+	 * finishes, and must not be copied half-written. */
+	pthread_mutex_lock(&fs->lock);
 	rc = n->ops->xattr ? n->ops->xattr(n, name, &val) : -ENODATA;
 	if (rc == 0) {
 		vlen = strlen(val);
@@ -475,6 +478,7 @@ int snapfs_getxattr(struct snapfs *fs, uint64_t ino, const char *name,
 		else if (size > 0)
 			memcpy(buf, val, vlen);
 	}
+	pthread_mutex_unlock(&fs->lock);
 	node_put(fs, n);
 	if (rc == 0)
 		*len = vlen;
@@ -491,6 +495,7 @@ int snapfs_listxattr(struct snapfs *fs, uint64_t ino, char *buf, size_t size,
 
 	if (!n)
 		return -ENOENT;
+	pthread_mutex_lock(&fs->lock); /* the xattr slot's contract */
 	for (i = 0; i < 2 && n->ops->xattr && rc == 0; i++) {
 		size_t l = strlen(xattr_names[i]) + 1;
 
@@ -502,6 +507,7 @@ int snapfs_listxattr(struct snapfs *fs, uint64_t ino, char *buf, size_t size,
 			memcpy(buf + need, xattr_names[i], l);
 		need += l;
 	}
+	pthread_mutex_unlock(&fs->lock);
 	node_put(fs, n);
 	if (rc == 0)
 		*len = need;

@@ -196,8 +196,9 @@ struct node_ops {
 	int (*readlink)(struct snapfs *fs, struct node *n, char *buf,
 			size_t size);
 	/**
-	 * The value of extended attribute @name, valid while @n is held.
-	 * NULL: no attributes (-ENODATA).
+	 * The value of extended attribute @name. Called with fs->lock held
+	 * (the caller copies the value before letting go): no I/O, no other
+	 * lock. NULL: no attributes (-ENODATA).
 	 * @return 0; -ENODATA.
 	 */
 	int (*xattr)(struct node *n, const char *name, const char **val);
