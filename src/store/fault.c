@@ -465,12 +465,13 @@ static int fault_put(struct store *st, const char *key, store_src_fn src,
 {
 	struct fault_store *f = fault_from_store(st);
 	int rc = fault_enter(f, F_PUT, &key, 1);
-	uint64_t limit;
+	uint64_t limit, written;
 
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&f->lock);
 	limit = f->k->enospc;
+	written = f->written;
 	if (limit != UINT64_MAX &&
 	    (f->written > limit || size > limit - f->written))
 		rc = -ENOSPC;
@@ -481,14 +482,16 @@ static int fault_put(struct store *st, const char *key, store_src_fn src,
 		store_set_error(rc,
 				"fault: put %s: no space (%llu bytes written "
 				"of enospc=%llu)",
-				key, (unsigned long long)f->written,
+				key, (unsigned long long)written,
 				(unsigned long long)limit);
 		return rc;
 	}
 	rc = f->lower->ops->put(f->lower, key, src, arg, size, flags);
 	if (rc < 0) {
+		/* store_fault_set() may have reset the count meanwhile: never
+		 * give back more than is there. */
 		pthread_mutex_lock(&f->lock);
-		f->written -= size;
+		f->written = f->written > size ? f->written - size : 0;
 		pthread_mutex_unlock(&f->lock);
 	}
 	return rc;
