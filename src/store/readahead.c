@@ -364,7 +364,11 @@ static int refill(struct ra_store *ra, struct ra_stream *s, uint64_t pos,
 	s->grow = !in_order		   ? ra->min
 		  : s->grow >= ra->max / 2 ? ra->max
 					   : s->grow * 2;
-	stream_join(s);
+	/* A jump reads into the window, not the background buffer, so it
+	 * need not wait for a fetch it will not use; the next in-order
+	 * refill joins it (and finds it stale: pf_valid is false). */
+	if (in_order)
+		stream_join(s);
 	if (in_order && s->pf_valid && s->pf_off == pos && s->pf_rc == 0) {
 		t = s->win; /* the fetched window is next: swap buffers */
 		cap = s->win_cap;
