@@ -54,6 +54,33 @@ ji_partition(const struct jobinfo_table *t, const char *name)
 	return NULL;
 }
 
+/*
+ * The mount calls a snapshot INVALID when its label's __meta does not
+ * check out (missing, not matching the MD5 in its name, malformed), and
+ * shows no latest for it; a restore refuses it the same way, with the
+ * same words, instead of restoring from a snapshot the mount says is bad.
+ */
+static int meta_ok(struct repo *repo, const struct repo_snapshot *s, char *err,
+		   size_t errlen)
+{
+	char *problem = NULL, *json = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = repo_snapshot_meta_json(repo, s, &problem, &json, &len);
+	if (rc < 0)
+		job_errf(err, errlen, rc,
+			 "cannot read the meta of snapshot %s/%s: %s", s->label,
+			 s->ts, strerror(-rc));
+	else if (problem)
+		rc = job_errf(err, errlen, -EINVAL,
+			      "snapshot %s/%s is not usable: INVALID: %s",
+			      s->label, s->ts, problem);
+	free(problem);
+	free(json);
+	return rc;
+}
+
 int job_restore_plan_load(struct repo *repo, const char *label, const char *ts,
 			  struct repo_label **lp, struct repo_snapshot **sp,
 			  char *err, size_t errlen)
@@ -105,6 +132,7 @@ int job_restore_plan_load(struct repo *repo, const char *label, const char *ts,
 			      s->verdict);
 		goto out;
 	}
+	rc = meta_ok(repo, s, err, errlen);
 out:
 	if (rc < 0) {
 		repo_snapshot_free(s);

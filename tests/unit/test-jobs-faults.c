@@ -416,6 +416,39 @@ END_TEST
  * ----------------------------------------------------------------*/
 
 /* The label is not there, not even as an incomplete snapshot. */
+static int meta_cb(const struct store_entry *e, void *arg)
+{
+	snprintf(arg, 2048, "%s", e->key);
+	return 1; /* the first is enough */
+}
+
+/*
+ * A label whose __meta does not match the MD5 in its name is INVALID on
+ * the mount; a RESTORE of it is refused with that verdict before any job
+ * exists (issue 10, defect 4), and goes through once the meta reads true.
+ */
+START_TEST(test_restore_invalid_meta_refused)
+{
+	char prefix[1024], key[2048] = "";
+
+	snprintf(prefix, sizeof(prefix), "%s__ss_snap2/__meta.",
+		 repo_root(fx.repo));
+	ck_assert_int_eq(store_list(fx.raw, prefix, NULL, meta_cb, key), 1);
+	faults("corrupt=%s@0", key);
+	fx.id = 0;
+	ck_assert_int_eq(restore("dbn", "snap2", NULL), -EINVAL);
+	ck_assert_msg(strstr(fx.err, "snapshot snap2/") &&
+			      strstr(fx.err, "not usable: INVALID:"),
+		      "%s", fx.err);
+	ck_assert_int_eq(fx.id, 0); /* no job was made */
+	db_empty("dbn");
+	ck_assert_uint_eq(replica_files(), 0);
+	faults("%s", "");
+	ck_assert_int_eq(restore("dbn", "snap2", NULL), 0);
+	ck_assert_str_eq(wait_end(fx.id), "FINISHED");
+}
+END_TEST
+
 /*
  * The local disk fills up while a restore downloads: one backend is a
  * tmpfs of one page. The job is CANCELLED with the disk's own reason
@@ -589,6 +622,7 @@ static Suite *jobs_faults_suite(void)
 	tcase_add_test(tc, test_list_fails_at_submit);
 	tcase_add_test(tc, test_list_fails_in_download);
 	tcase_add_test(tc, test_restore_disk_full);
+	tcase_add_test(tc, test_restore_invalid_meta_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("backup");
