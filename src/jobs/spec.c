@@ -30,10 +30,9 @@
 
 static int parse_partitions(struct spec_parser *p, struct spec_table *tb)
 {
-	char buf[SPEC_SHOW_BUF + 8], nbuf[SPEC_SHOW_BUF], tbuf[SPEC_SHOW_BUF];
+	char nbuf[SPEC_SHOW_BUF], tbuf[SPEC_SHOW_BUF];
 	const char *ctx = "after \"(\"";
 	struct spec_pos at;
-	struct spec_tok t;
 	char *name, **parts;
 	size_t i;
 	int rc;
@@ -69,20 +68,9 @@ static int parse_partitions(struct spec_parser *p, struct spec_table *tb)
 		tb->partitions = parts;
 		tb->partitions[tb->npartitions++] = name;
 
-		rc = spec_peek(p, &t);
-		if (rc < 0)
-			return rc;
-		if (t.kind == TOK_RPAREN) {
-			spec_take(p, &t);
-			return 0;
-		}
-		if (t.kind != TOK_COMMA)
-			return spec_fail(
-				p, &t.at,
-				"expected \",\" or \")\" in the partition "
-				"list, found %s",
-				spec_tok_desc(p, &t, buf, sizeof(buf)));
-		spec_take(p, &t);
+		rc = spec_list_next(p, "the partition list");
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 		ctx = "after \",\"";
 	}
 }
@@ -204,8 +192,6 @@ static int parse_on_item(struct spec_parser *p, struct spec *sp)
 
 static int parse_on(struct spec_parser *p, struct spec *sp)
 {
-	char buf[SPEC_SHOW_BUF + 8];
-	struct spec_tok t;
 	int rc;
 
 	rc = spec_expect(p, TOK_LPAREN, "\"(\"", "after ON");
@@ -215,20 +201,9 @@ static int parse_on(struct spec_parser *p, struct spec *sp)
 		rc = parse_on_item(p, sp);
 		if (rc < 0)
 			return rc;
-		rc = spec_peek(p, &t);
-		if (rc < 0)
-			return rc;
-		if (t.kind == TOK_RPAREN) {
-			spec_take(p, &t);
-			return 0;
-		}
-		if (t.kind != TOK_COMMA)
-			return spec_fail(
-				p, &t.at,
-				"expected \",\" or \")\" in the ON list, "
-				"found %s",
-				spec_tok_desc(p, &t, buf, sizeof(buf)));
-		spec_take(p, &t);
+		rc = spec_list_next(p, "the ON list");
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 	}
 }
 

@@ -149,6 +149,10 @@ int spec_expect(struct spec_parser *p, enum spec_tok_kind kind,
 		const char *what, const char *ctx);
 /* Take the keyword @kw, or fail with "expected @kw @ctx, found ...". */
 int spec_expect_kw(struct spec_parser *p, const char *kw, const char *ctx);
+/* After an item of a parenthesised list (@what: "the ON list", ...): take
+ * ")" and return 1 (the list ends) or "," and return 0 (an item follows);
+ * else fail with "expected "," or ")" in @what, found ...". */
+int spec_list_next(struct spec_parser *p, const char *what);
 
 /* Why @name can't be a path component, or NULL if it can. */
 const char *spec_name_problem(const char *name);

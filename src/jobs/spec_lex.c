@@ -540,6 +540,23 @@ int spec_expect_kw(struct spec_parser *p, const char *kw, const char *ctx)
 	return 0;
 }
 
+int spec_list_next(struct spec_parser *p, const char *what)
+{
+	char buf[SPEC_SHOW_BUF + 8];
+	struct spec_tok t;
+	int rc;
+
+	rc = spec_peek(p, &t);
+	if (rc < 0)
+		return rc;
+	if (t.kind != TOK_RPAREN && t.kind != TOK_COMMA)
+		return spec_fail(p, &t.at,
+				 "expected \",\" or \")\" in %s, found %s",
+				 what, spec_tok_desc(p, &t, buf, sizeof(buf)));
+	spec_take(p, &t);
+	return t.kind == TOK_RPAREN;
+}
+
 /* Why name can't be a path component, or NULL if it can. */
 const char *spec_name_problem(const char *name)
 {

@@ -515,8 +515,6 @@ static int parse_prop(struct spec_parser *p, struct spec *sp, unsigned *seen)
 int spec_parse_properties(struct spec_parser *p, struct spec *sp,
 			  unsigned *seen)
 {
-	char buf[SPEC_SHOW_BUF + 8];
-	struct spec_tok t;
 	int rc;
 
 	rc = spec_expect(p, TOK_LPAREN, "\"(\"", "after PROPERTIES");
@@ -526,19 +524,8 @@ int spec_parse_properties(struct spec_parser *p, struct spec *sp,
 		rc = parse_prop(p, sp, seen);
 		if (rc < 0)
 			return rc;
-		rc = spec_peek(p, &t);
-		if (rc < 0)
-			return rc;
-		if (t.kind == TOK_RPAREN) {
-			spec_take(p, &t);
-			return 0;
-		}
-		if (t.kind != TOK_COMMA)
-			return spec_fail(
-				p, &t.at,
-				"expected \",\" or \")\" in "
-				"PROPERTIES, found %s",
-				spec_tok_desc(p, &t, buf, sizeof(buf)));
-		spec_take(p, &t);
+		rc = spec_list_next(p, "PROPERTIES");
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 	}
 }
